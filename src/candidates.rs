@@ -1,0 +1,212 @@
+//! Step 2: find candidate mentions. The two automata of the index run over the
+//! document keys; every hit that starts and ends on token boundaries and
+//! passes its alias's case rule becomes a candidate. Overlapping candidates
+//! are all kept: `settle` chooses between them.
+
+use std::collections::HashMap;
+
+use crate::index::{AliasKind, CaseRule, Index, PatternSet};
+use crate::normalize::{CaseShape, NormalizedText, Token};
+use crate::types::MatchKind;
+
+/// Base scores, ordered so that surer kinds of match always rank higher.
+pub mod score {
+    pub const CANONICAL_EXACT: f32 = 0.99;
+    pub const ALIAS_EXACT: f32 = 0.97;
+    pub const NATIVE: f32 = 0.95;
+    pub const NORMALIZED: f32 = 0.94;
+    pub const ACRONYM_UPPER: f32 = 0.93;
+    pub const TRANSLITERATED: f32 = 0.91;
+    pub const ACRONYM_TITLE: f32 = 0.88;
+    pub const DOCUMENT_ACRONYM: f32 = 0.87;
+    pub const FUZZY_MAX: f32 = 0.86;
+    pub const PARTIAL_MULTI_WORD: f32 = 0.84;
+    pub const PARTIAL_ONE_WORD: f32 = 0.8;
+    /// Factor for an alias that is too generic alone.
+    pub const WEAK_FACTOR: f32 = 0.9;
+}
+
+/// One entity a candidate may refer to, through one alias.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Choice {
+    pub entity: u32,
+    pub alias: u32,
+    pub score: f32,
+}
+
+/// Why a candidate matched, beyond its alias.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evidence {
+    /// An alias of the table, through the normalisation steps named.
+    Alias,
+    /// An alias within `distance` edits.
+    Fuzzy { distance: u32 },
+    /// A shorter form of a name resolved earlier in the document.
+    Partial { antecedent: (usize, usize) },
+    /// An acronym defined in the document next to a resolved name.
+    DocumentAcronym { definition: (usize, usize) },
+}
+
+/// A possible mention: a token range and the entities it may refer to, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Token range, end exclusive.
+    pub first: usize,
+    pub end: usize,
+    /// Byte range in the text.
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub kind: MatchKind,
+    pub evidence: Evidence,
+    pub choices: Vec<Choice>,
+    pub weak: bool,
+}
+
+impl Candidate {
+    pub fn score(&self) -> f32 {
+        self.choices.first().map_or(0.0, |c| c.score)
+    }
+
+    pub fn entity(&self) -> u32 {
+        self.choices[0].entity
+    }
+
+    pub fn overlaps(&self, other: &Candidate) -> bool {
+        self.first < other.end && other.first < self.end
+    }
+}
+
+/// Candidates from both automata, exact and normalised.
+pub fn alias_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    scan(index, &index.basic, doc, text, Key::Basic, &mut out);
+    scan(index, &index.folded, doc, text, Key::Folded, &mut out);
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Basic,
+    Folded,
+}
+
+fn scan(index: &Index, patterns: &PatternSet, doc: &NormalizedText, text: &str, key: Key, out: &mut Vec<Candidate>) {
+    let haystack = match key {
+        Key::Basic => doc.basic.as_str(),
+        Key::Folded => doc.folded.as_str(),
+    };
+    for hit in patterns.automaton.find_overlapping_iter(haystack) {
+        let (first, last) = match key {
+            Key::Basic => (doc.token_at_basic_start(hit.start()), doc.token_at_basic_end(hit.end())),
+            Key::Folded => (doc.token_at_folded_start(hit.start()), doc.token_at_folded_end(hit.end())),
+        };
+        let (Some(first), Some(last)) = (first, last) else {
+            continue;
+        };
+        let tokens = &doc.tokens[first..=last];
+        let surface = &text[tokens[0].start..tokens[tokens.len() - 1].end];
+        let mut by_entity: HashMap<u32, (u32, MatchKind, f32)> = HashMap::new();
+        for &alias_id in &patterns.aliases[hit.pattern().as_usize()] {
+            let alias = &index.aliases[alias_id as usize];
+            if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
+                continue;
+            }
+            let (kind, score) = classify(alias.kind, &alias.surface, surface, tokens, key);
+            let score = if alias.weak { score * score::WEAK_FACTOR } else { score };
+            let best = by_entity.entry(alias.entity).or_insert((alias_id, kind, score));
+            if score > best.2 {
+                *best = (alias_id, kind, score);
+            }
+        }
+        if by_entity.is_empty() {
+            continue;
+        }
+        let mut choices: Vec<(Choice, MatchKind)> = by_entity
+            .into_iter()
+            .map(|(entity, (alias, kind, score))| (Choice { entity, alias, score }, kind))
+            .collect();
+        choices.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.0.entity.cmp(&b.0.entity)));
+        let kind = choices[0].1;
+        let weak = index.aliases[choices[0].0.alias as usize].weak;
+        out.push(Candidate {
+            first,
+            end: last + 1,
+            start_byte: tokens[0].start,
+            end_byte: tokens[tokens.len() - 1].end,
+            kind,
+            evidence: Evidence::Alias,
+            choices: choices.into_iter().map(|(c, _)| c).collect(),
+            weak,
+        });
+    }
+}
+
+fn classify(kind: AliasKind, alias: &str, surface: &str, tokens: &[Token], key: Key) -> (MatchKind, f32) {
+    match kind {
+        AliasKind::Acronym => {
+            let all_upper = tokens.iter().all(|t| t.shape == CaseShape::Upper);
+            let score = if all_upper { score::ACRONYM_UPPER } else { score::ACRONYM_TITLE };
+            (MatchKind::Acronym, score)
+        }
+        AliasKind::Native => (MatchKind::NativeScript, score::NATIVE),
+        AliasKind::Canonical | AliasKind::Name if surface == alias => {
+            let score = if kind == AliasKind::Canonical { score::CANONICAL_EXACT } else { score::ALIAS_EXACT };
+            (MatchKind::Exact, score)
+        }
+        _ if key == Key::Folded => (MatchKind::Normalized, score::TRANSLITERATED),
+        _ => (MatchKind::Normalized, score::NORMALIZED),
+    }
+}
+
+/// Does the text's case fit the alias's rule?
+pub fn case_rule_holds(rule: CaseRule, letters: &str, tokens: &[Token], text: &str) -> bool {
+    match rule {
+        CaseRule::Any => true,
+        CaseRule::Capitalized => tokens.iter().all(|t| t.shape.is_capitalized()),
+        CaseRule::Exact => {
+            let written = tokens
+                .iter()
+                .flat_map(|t| text[t.start..t.end].chars())
+                .filter(|c| c.is_alphanumeric());
+            written.eq(letters.chars())
+        }
+        CaseRule::UpperOrTitle => tokens.iter().all(|t| {
+            let length = text[t.start..t.end].chars().filter(|c| c.is_alphanumeric()).count();
+            match t.shape {
+                CaseShape::Upper | CaseShape::Uncased => true,
+                CaseShape::Title => length >= 3,
+                _ => false,
+            }
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+
+    #[test]
+    fn case_rules_table() {
+        let cases: &[(&str, CaseRule, &str, &str, bool)] = &[
+            ("two-letter acronym exact", CaseRule::Exact, "US", "US", true),
+            ("two-letter acronym lower", CaseRule::Exact, "US", "us", false),
+            ("two-letter acronym title", CaseRule::Exact, "IS", "Is", false),
+            ("dotted acronym", CaseRule::Exact, "US", "U.S.", true),
+            ("long acronym upper", CaseRule::UpperOrTitle, "ISI", "ISI", true),
+            ("long acronym title", CaseRule::UpperOrTitle, "ISI", "Isi", true),
+            ("long acronym lower", CaseRule::UpperOrTitle, "ISI", "isi", false),
+            ("hyphenated acronym title", CaseRule::UpperOrTitle, "ISISK", "Isis-K", true),
+            ("one-letter part lower", CaseRule::UpperOrTitle, "ISISK", "Isis-k", false),
+            ("two-letter part title", CaseRule::UpperOrTitle, "ISK", "Is-K", false),
+            ("one-word name capitalised", CaseRule::Capitalized, "", "Turkey", true),
+            ("one-word name lower", CaseRule::Capitalized, "", "turkey", false),
+            ("one-word name upper", CaseRule::Capitalized, "", "TURKEY", true),
+            ("multi-word name lower", CaseRule::Any, "", "islamic state", true),
+        ];
+        for (name, rule, letters, text, expected) in cases {
+            let doc = normalize(text);
+            assert_eq!(case_rule_holds(*rule, letters, &doc.tokens, text), *expected, "{name}");
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Step 2b: fuzzy candidates, for names misspelled beyond what normalisation
+//! folds ("Lashkar-e-Toiba", "Nadeem Ahmed Anjam").
+//!
+//! Matching is word by word, behind a candidate index, so its cost does not
+//! grow with the table: the vocabulary of folded name words has a SymSpell
+//! deletion neighbourhood (every word with up to two letters deleted points
+//! back to its source), so the vocabulary words within edit distance d of a
+//! text word are found by hashing the text word's own deletions, never by
+//! scanning the vocabulary. A substituted word is then aligned with the names
+//! that contain it through a postings list, and the other words of the name
+//! must match the text exactly or through their own substitutes.
+//!
+//! Only capitalised words that are not in the vocabulary are looked up, and
+//! thresholds grow with length so short names never match loosely.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::candidates::{score, Candidate, Choice, Evidence};
+use crate::index::{Alias, Index, PatternSet};
+use crate::normalize::{CaseShape, NormalizedText};
+use crate::types::MatchKind;
+
+/// Shortest word (in letters) that may be misspelled at all.
+const MIN_FUZZY_WORD: usize = 5;
+/// Shortest one-word name that may be matched fuzzily.
+const MIN_FUZZY_NAME: usize = 6;
+
+/// Edits allowed in one word of `letters` letters.
+pub fn max_word_distance(letters: usize) -> u32 {
+    match letters {
+        0..MIN_FUZZY_WORD => 0,
+        MIN_FUZZY_WORD..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Edits allowed over a whole name whose folded key is `letters` long.
+pub fn max_name_distance(letters: usize, words: usize) -> u32 {
+    if words == 1 {
+        match letters {
+            0..MIN_FUZZY_NAME => 0,
+            MIN_FUZZY_NAME..=9 => 1,
+            _ => 2,
+        }
+    } else {
+        (letters as u32 / 10).max(1)
+    }
+}
+
+/// Fuzzy score: below every exact kind, falling with the share of the name edited.
+pub fn fuzzy_score(distance: u32, letters: usize) -> f32 {
+    let share = distance as f32 / letters.max(1) as f32;
+    (score::FUZZY_MAX - 1.2 * share).clamp(0.3, score::FUZZY_MAX)
+}
+
+/// The word-level candidate index over the folded names of the table.
+#[derive(Debug, Default)]
+pub struct FuzzyIndex {
+    pub(crate) vocabulary: Vec<String>,
+    pub(crate) word_ids: HashMap<String, u32>,
+    /// Deletion variant -> vocabulary words it comes from.
+    deletions: HashMap<String, Vec<u32>>,
+    /// Vocabulary word -> (folded pattern, position of the word in it).
+    pub(crate) postings: Vec<Vec<(u32, u16)>>,
+    /// Folded pattern -> its words.
+    pub(crate) pattern_words: Vec<Vec<u32>>,
+}
+
+impl FuzzyIndex {
+    pub fn build(folded: &PatternSet, _aliases: &[Alias]) -> Self {
+        let mut index = FuzzyIndex::default();
+        for (pattern, key) in folded.keys.iter().enumerate() {
+            let mut words = Vec::new();
+            for (position, word) in key.split(' ').enumerate() {
+                let id = match index.word_ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = index.vocabulary.len() as u32;
+                        index.vocabulary.push(word.to_string());
+                        index.word_ids.insert(word.to_string(), id);
+                        index.postings.push(Vec::new());
+                        id
+                    }
+                };
+                index.postings[id as usize].push((pattern as u32, position as u16));
+                words.push(id);
+            }
+            index.pattern_words.push(words);
+        }
+        for (id, word) in index.vocabulary.iter().enumerate() {
+            let distance = max_word_distance(word.chars().count());
+            if distance == 0 {
+                continue;
+            }
+            for variant in deletion_variants(word, distance) {
+                index.deletions.entry(variant).or_default().push(id as u32);
+            }
+        }
+        index
+    }
+
+    pub fn vocabulary_len(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.word_ids.contains_key(word)
+    }
+
+    /// Vocabulary words within the allowed distance of `word`, with that distance.
+    pub fn substitutes(&self, word: &str) -> Vec<(u32, u32)> {
+        let letters = word.chars().count();
+        let allowed = max_word_distance(letters);
+        if allowed == 0 || self.word_ids.contains_key(word) {
+            return Vec::new();
+        }
+        let mut seen = HashSet::new();
+        let mut found = Vec::new();
+        for variant in deletion_variants(word, allowed) {
+            let Some(sources) = self.deletions.get(&variant) else {
+                continue;
+            };
+            for &id in sources {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let candidate = &self.vocabulary[id as usize];
+                let limit = allowed.min(max_word_distance(candidate.chars().count()));
+                let distance = strsim::damerau_levenshtein(word, candidate) as u32;
+                if distance <= limit {
+                    found.push((id, distance));
+                }
+            }
+        }
+        found.sort_by_key(|&(id, distance)| (distance, id));
+        found
+    }
+}
+
+/// The word itself and every string made by deleting up to `distance` letters.
+fn deletion_variants(word: &str, distance: u32) -> HashSet<String> {
+    let mut all = HashSet::new();
+    all.insert(word.to_string());
+    let mut frontier = vec![word.to_string()];
+    for _ in 0..distance {
+        let mut next = Vec::new();
+        for current in &frontier {
+            let chars: Vec<char> = current.chars().collect();
+            for skip in 0..chars.len() {
+                let variant: String = chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, c)| *c)
+                    .collect();
+                if all.insert(variant.clone()) {
+                    next.push(variant);
+                }
+            }
+        }
+        frontier = next;
+    }
+    all
+}
+
+/// Fuzzy candidates of a document.
+pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<Candidate> {
+    let fuzzy = &index.fuzzy;
+    // Substitutes of each misspellable word: capitalised, long enough, unknown.
+    let mut substitutes: HashMap<usize, Vec<(u32, u32)>> = HashMap::new();
+    for (i, token) in doc.tokens.iter().enumerate() {
+        if !token.shape.is_capitalized() || token.shape == CaseShape::Uncased {
+            continue;
+        }
+        let word = doc.folded_key(token);
+        if word.chars().count() < MIN_FUZZY_WORD || fuzzy.contains(word) {
+            continue;
+        }
+        let found = fuzzy.substitutes(word);
+        if !found.is_empty() {
+            substitutes.insert(i, found);
+        }
+    }
+
+    let mut tried: HashSet<(usize, u32)> = HashSet::new();
+    let mut out = Vec::new();
+    let mut positions: Vec<&usize> = substitutes.keys().collect();
+    positions.sort();
+    for &i in positions {
+        for &(word, _) in &substitutes[&i] {
+            for &(pattern, position) in &fuzzy.postings[word as usize] {
+                let Some(first) = i.checked_sub(position as usize) else {
+                    continue;
+                };
+                if !tried.insert((first, pattern)) {
+                    continue;
+                }
+                if let Some(candidate) = align(index, doc, text, &substitutes, first, pattern) {
+                    out.push(candidate);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Matches the words of folded pattern `pattern` against the text from token
+/// `first`, each word exactly or through a substitute.
+fn align(
+    index: &Index,
+    doc: &NormalizedText,
+    text: &str,
+    substitutes: &HashMap<usize, Vec<(u32, u32)>>,
+    first: usize,
+    pattern: u32,
+) -> Option<Candidate> {
+    let fuzzy = &index.fuzzy;
+    let words = &fuzzy.pattern_words[pattern as usize];
+    let end = first + words.len();
+    if end > doc.tokens.len() {
+        return None;
+    }
+    let mut distance = 0;
+    let mut exact_words = 0;
+    for (offset, &word) in words.iter().enumerate() {
+        let token = &doc.tokens[first + offset];
+        if doc.folded_key(token) == fuzzy.vocabulary[word as usize] {
+            exact_words += 1;
+            continue;
+        }
+        let (_, cost) = substitutes
+            .get(&(first + offset))?
+            .iter()
+            .find(|(id, _)| *id == word)?;
+        distance += cost;
+    }
+    let key = &index.folded.keys[pattern as usize];
+    let letters = key.chars().filter(|c| *c != ' ').count();
+    if words.len() > 1 && exact_words == 0 {
+        return None;
+    }
+    if distance == 0 || distance > max_name_distance(letters, words.len()) {
+        return None;
+    }
+    let text_key = doc.folded[doc.tokens[first].folded.0..doc.tokens[end - 1].folded.1].to_string();
+    if words.len() == 1 && is_derived_form(&text_key, key) {
+        return None;
+    }
+
+    let mut choices: Vec<Choice> = Vec::new();
+    for &alias_id in &index.folded.aliases[pattern as usize] {
+        let alias = &index.aliases[alias_id as usize];
+        let entity = &index.entities[alias.entity as usize];
+        if entity.not_words.contains(&text_key) || choices.iter().any(|c| c.entity == alias.entity) {
+            continue;
+        }
+        let mut score = fuzzy_score(distance, letters);
+        if alias.weak {
+            score *= score::WEAK_FACTOR;
+        }
+        choices.push(Choice {
+            entity: alias.entity,
+            alias: alias_id,
+            score,
+        });
+    }
+    if choices.is_empty() {
+        return None;
+    }
+    let weak = choices.iter().all(|c| index.aliases[c.alias as usize].weak);
+    let _ = text;
+    Some(Candidate {
+        first,
+        end,
+        start_byte: doc.tokens[first].start,
+        end_byte: doc.tokens[end - 1].end,
+        kind: MatchKind::Fuzzy,
+        evidence: Evidence::Fuzzy { distance },
+        choices,
+        weak,
+    })
+}
+
+/// "Pakistani" is not a misspelling of "Pakistan": a word that extends a name
+/// by a short ending is a derived form (demonym, plural), not a typo.
+fn is_derived_form(word: &str, name: &str) -> bool {
+    let (longer, shorter) = if word.len() >= name.len() { (word, name) } else { (name, word) };
+    longer.starts_with(shorter) && longer.len() - shorter.len() <= 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_grow_with_length() {
+        let cases: &[(usize, u32)] = &[(3, 0), (4, 0), (5, 1), (7, 1), (8, 2), (12, 2)];
+        for &(letters, expected) in cases {
+            assert_eq!(max_word_distance(letters), expected, "{letters} letters");
+        }
+        assert_eq!(max_name_distance(5, 1), 0, "five-letter names never match loosely");
+        assert_eq!(max_name_distance(8, 1), 1);
+        assert_eq!(max_name_distance(25, 3), 2);
+    }
+
+    #[test]
+    fn scores_fall_with_edit_cost_and_stay_below_exact() {
+        let one = fuzzy_score(1, 12);
+        let two = fuzzy_score(2, 12);
+        assert!(one > two, "{one} <= {two}");
+        assert!(one <= score::FUZZY_MAX && one < score::ACRONYM_TITLE);
+    }
+
+    #[test]
+    fn deletion_neighbourhood_finds_close_words_only() {
+        let mut index = FuzzyIndex::default();
+        for (i, word) in ["jundallah", "taiba", "anjum", "kabul"].iter().enumerate() {
+            index.vocabulary.push(word.to_string());
+            index.word_ids.insert(word.to_string(), i as u32);
+            for variant in deletion_variants(word, max_word_distance(word.len())) {
+                index.deletions.entry(variant).or_default().push(i as u32);
+            }
+        }
+        let cases: &[(&str, Option<(&str, u32)>)] = &[
+            ("jundullah", Some(("jundallah", 1))),
+            ("toiba", Some(("taiba", 1))),
+            ("anjam", Some(("anjum", 1))),
+            ("tioba", None),
+            ("kabil", Some(("kabul", 1))),
+            ("jundullahh", Some(("jundallah", 2))),
+        ];
+        for (word, expected) in cases {
+            let found = index.substitutes(word);
+            let got = found
+                .first()
+                .map(|&(id, d)| (index.vocabulary[id as usize].as_str(), d));
+            assert_eq!(got, *expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn derived_forms_table() {
+        let cases = [("pakistani", "pakistan", true), ("afghans", "afghan", true), ("faruqi", "faroqi", false)];
+        for (word, name, expected) in cases {
+            assert_eq!(is_derived_form(word, name), expected, "{word} / {name}");
+        }
+    }
+}

@@ -1,0 +1,452 @@
+//! The compiled alias table: what the matcher reads. Built once from a valid
+//! `AliasTable`, immutable afterwards and shared behind an `Arc`; requests
+//! keep their own scratch space, so nothing here is ever locked.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+
+use crate::error::{Error, Result, TableError};
+use crate::fuzzy::FuzzyIndex;
+use crate::normalize::{basic_key, folded_key, normalize};
+use crate::table::{AliasTable, EntityRecord};
+use crate::types::EntityType;
+
+/// One entity of the index.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub entity_type: EntityType,
+    pub record: EntityRecord,
+    /// Indices of related entities, in both directions.
+    pub related: Vec<u32>,
+    /// Folded keys of words that must never fuzzily resolve to this entity.
+    pub not_words: HashSet<String>,
+}
+
+/// Where an alias came from in its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasKind {
+    Canonical,
+    Name,
+    Acronym,
+    Native,
+}
+
+/// How the case of the text must look for an alias to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseRule {
+    /// Multi-word names: any case ("islamic state" in noisy text).
+    Any,
+    /// One-word names start with a capital: "Turkey" but not "turkey".
+    Capitalized,
+    /// Acronyms of two letters: letter for letter ("US", not "us" or "Us").
+    Exact,
+    /// Longer acronyms: upper case ("ISIS") or title case ("Isis"), one-letter
+    /// parts upper case ("Isis-K"), never all lower case ("isi").
+    UpperOrTitle,
+}
+
+/// One alias of one entity.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    pub entity: u32,
+    pub surface: String,
+    pub kind: AliasKind,
+    pub case: CaseRule,
+    /// Too generic alone: needs another mention of the entity in the document.
+    pub weak: bool,
+    /// Knowingly shared with other entities.
+    pub shared: bool,
+    /// Letters of an acronym, without dots or hyphens, as written.
+    pub letters: String,
+    pub token_count: usize,
+}
+
+/// A set of keys searched together, each naming the aliases it stands for.
+pub struct PatternSet {
+    pub automaton: AhoCorasick,
+    pub keys: Vec<String>,
+    pub aliases: Vec<Vec<u32>>,
+    pub by_key: HashMap<String, u32>,
+}
+
+impl PatternSet {
+    fn build(keyed: Vec<(String, u32)>) -> Self {
+        let mut by_key: HashMap<String, u32> = HashMap::new();
+        let mut keys: Vec<String> = Vec::new();
+        let mut aliases: Vec<Vec<u32>> = Vec::new();
+        for (key, alias) in keyed {
+            let id = *by_key.entry(key.clone()).or_insert_with(|| {
+                keys.push(key);
+                aliases.push(Vec::new());
+                (keys.len() - 1) as u32
+            });
+            let list = &mut aliases[id as usize];
+            if !list.contains(&alias) {
+                list.push(alias);
+            }
+        }
+        // Overlapping search needs the standard semantics; overlaps are
+        // settled later with knowledge the automaton lacks (case, scores).
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(AcMatchKind::Standard)
+            .build(&keys)
+            .expect("alias keys are short enough to build an automaton");
+        PatternSet {
+            automaton,
+            keys,
+            aliases,
+            by_key,
+        }
+    }
+}
+
+/// The compiled, immutable alias index.
+pub struct Index {
+    pub entities: Vec<Entity>,
+    pub by_id: HashMap<String, u32>,
+    pub aliases: Vec<Alias>,
+    /// Every alias by basic key: names, acronyms, native names.
+    pub basic: PatternSet,
+    /// Names (not acronyms) by folded key, with particle variants.
+    pub folded: PatternSet,
+    pub fuzzy: FuzzyIndex,
+    pub version: String,
+    /// Entity ids sorted, for paging.
+    pub sorted_ids: Vec<u32>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("version", &self.version)
+            .field("entities", &self.entities.len())
+            .field("aliases", &self.aliases.len())
+            .finish()
+    }
+}
+
+/// Summary figures of an index, as `check` prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub entities: usize,
+    pub aliases: usize,
+    pub by_type: Vec<(EntityType, usize)>,
+    pub basic_keys: usize,
+    pub folded_keys: usize,
+    pub vocabulary: usize,
+}
+
+impl Index {
+    /// The default table embedded in the binary.
+    pub fn embedded() -> Result<Self> {
+        Self::build(&AliasTable::embedded()?)
+    }
+
+    /// Compiles a parsed table, refusing it when aliases collide.
+    pub fn build(table: &AliasTable) -> Result<Self> {
+        let mut entities = Vec::with_capacity(table.entities.len());
+        let mut by_id = HashMap::new();
+        for (i, (_, record, entity_type)) in table.entities.iter().enumerate() {
+            by_id.insert(record.id.clone(), i as u32);
+            entities.push(Entity {
+                id: record.id.clone(),
+                name: record.name.clone(),
+                entity_type: *entity_type,
+                record: record.clone(),
+                related: Vec::new(),
+                not_words: record.not.iter().map(|w| folded_key(w)).collect(),
+            });
+        }
+        for i in 0..entities.len() {
+            let related: Vec<u32> = entities[i]
+                .record
+                .related
+                .iter()
+                .filter_map(|id| by_id.get(id).copied())
+                .collect();
+            for &other in &related {
+                if !entities[other as usize].related.contains(&(i as u32)) {
+                    entities[other as usize].related.push(i as u32);
+                }
+                if !entities[i].related.contains(&other) {
+                    entities[i].related.push(other);
+                }
+            }
+        }
+
+        let mut aliases = Vec::new();
+        for (i, (_, record, _)) in table.entities.iter().enumerate() {
+            aliases_of(i as u32, record, &mut aliases);
+        }
+
+        let mut errors = Vec::new();
+        check_collisions(table, &aliases, &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::InvalidTable(errors));
+        }
+
+        let basic_keyed = aliases
+            .iter()
+            .enumerate()
+            .map(|(i, alias)| (basic_key(&alias.surface), i as u32))
+            .collect();
+        let mut folded_keyed = Vec::new();
+        for (i, alias) in aliases.iter().enumerate() {
+            if matches!(alias.kind, AliasKind::Canonical | AliasKind::Name) {
+                for variant in spelling_variants(&alias.surface) {
+                    folded_keyed.push((variant, i as u32));
+                }
+            }
+        }
+        let basic = PatternSet::build(basic_keyed);
+        let folded = PatternSet::build(folded_keyed);
+        let fuzzy = FuzzyIndex::build(&folded, &aliases);
+
+        let mut sorted_ids: Vec<u32> = (0..entities.len() as u32).collect();
+        sorted_ids.sort_by(|a, b| entities[*a as usize].id.cmp(&entities[*b as usize].id));
+
+        Ok(Index {
+            entities,
+            by_id,
+            aliases,
+            basic,
+            folded,
+            fuzzy,
+            version: table.version.clone(),
+            sorted_ids,
+        })
+    }
+
+    pub fn entity(&self, id: &str) -> Option<&Entity> {
+        self.by_id.get(id).map(|&i| &self.entities[i as usize])
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut by_type: HashMap<EntityType, usize> = HashMap::new();
+        for entity in &self.entities {
+            *by_type.entry(entity.entity_type).or_default() += 1;
+        }
+        let mut by_type: Vec<(EntityType, usize)> = by_type.into_iter().collect();
+        by_type.sort();
+        Summary {
+            entities: self.entities.len(),
+            aliases: self.aliases.len(),
+            by_type,
+            basic_keys: self.basic.keys.len(),
+            folded_keys: self.folded.keys.len(),
+            vocabulary: self.fuzzy.vocabulary_len(),
+        }
+    }
+}
+
+/// Every alias of one record, deduplicated by (basic key, kind).
+fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
+    let weak: HashSet<String> = record.weak.iter().map(|w| basic_key(w)).collect();
+    let shared: HashSet<String> = record.ambiguous.iter().map(|w| basic_key(w)).collect();
+    let acronyms: HashSet<String> = record.acronyms.iter().map(|w| basic_key(w)).collect();
+    let mut seen: HashSet<(String, bool)> = HashSet::new();
+
+    let mut push = |surface: &str, kind: AliasKind| {
+        let key = basic_key(surface);
+        let kind = if kind == AliasKind::Name && acronyms.contains(&key) {
+            AliasKind::Acronym
+        } else {
+            kind
+        };
+        let is_acronym = kind == AliasKind::Acronym;
+        if key.is_empty() || !seen.insert((key.clone(), is_acronym)) {
+            return;
+        }
+        let token_count = normalize(surface).tokens.len();
+        let letters: String = surface.chars().filter(|c| c.is_alphanumeric()).collect();
+        let case = match kind {
+            AliasKind::Acronym if letters.chars().count() <= 2 => CaseRule::Exact,
+            AliasKind::Acronym => CaseRule::UpperOrTitle,
+            AliasKind::Native => CaseRule::Any,
+            _ if token_count == 1 => CaseRule::Capitalized,
+            _ => CaseRule::Any,
+        };
+        out.push(Alias {
+            entity,
+            surface: surface.trim().to_string(),
+            kind,
+            case,
+            weak: weak.contains(&key),
+            shared: shared.contains(&key),
+            letters,
+            token_count,
+        });
+    };
+
+    push(&record.name, AliasKind::Canonical);
+    for alias in &record.aliases {
+        push(alias, AliasKind::Name);
+    }
+    for acronym in &record.acronyms {
+        push(acronym, AliasKind::Acronym);
+    }
+    for native in &record.native {
+        push(native, AliasKind::Native);
+    }
+    // Weak and shared names are aliases too, whether or not also listed there.
+    for extra in record.weak.iter().chain(&record.ambiguous) {
+        push(extra, AliasKind::Name);
+    }
+}
+
+/// An alias key held by two entities is an error unless both mark it shared.
+fn check_collisions(table: &AliasTable, aliases: &[Alias], errors: &mut Vec<TableError>) {
+    let mut holders: HashMap<String, BTreeSet<u32>> = HashMap::new();
+    for alias in aliases {
+        holders
+            .entry(basic_key(&alias.surface))
+            .or_default()
+            .insert(alias.entity);
+    }
+    let mut reported: HashSet<(u32, String)> = HashSet::new();
+    for alias in aliases {
+        let key = basic_key(&alias.surface);
+        let entities = &holders[&key];
+        if entities.len() < 2 || alias.shared {
+            continue;
+        }
+        if !reported.insert((alias.entity, key.clone())) {
+            continue;
+        }
+        let (file, record, _) = &table.entities[alias.entity as usize];
+        let others: Vec<&str> = entities
+            .iter()
+            .filter(|&&e| e != alias.entity)
+            .map(|&e| table.entities[e as usize].1.id.as_str())
+            .collect();
+        errors.push(
+            TableError::new(
+                file,
+                format!(
+                    "also an alias of {}; list it under `ambiguous` in every entity that shares it",
+                    others.join(", ")
+                ),
+            )
+            .entity(&record.id)
+            .alias(&alias.surface),
+        );
+    }
+}
+
+/// The folded keys a name is matched under: itself, and for names with an
+/// izafe ("Hizb-e-Islami") the same without it ("Hizb Islami") and joined
+/// ("Lashkaretaiba").
+pub fn spelling_variants(name: &str) -> Vec<String> {
+    let normalized = normalize(name);
+    let words: Vec<&str> = normalized
+        .tokens
+        .iter()
+        .map(|t| normalized.folded_key(t))
+        .collect();
+    let mut variants = vec![words.join(" ")];
+    for (i, word) in words.iter().enumerate() {
+        let inner = i > 0 && i + 1 < words.len();
+        if !inner || !matches!(*word, "e" | "al") {
+            continue;
+        }
+        if *word == "e" {
+            let mut dropped = words.clone();
+            dropped.remove(i);
+            variants.push(dropped.join(" "));
+        }
+        let joined_word = format!("{}{}{}", words[i - 1], word, words[i + 1]);
+        let mut joined: Vec<String> = words[..i - 1].iter().map(|w| w.to_string()).collect();
+        let mut folded = String::new();
+        crate::normalize::transliteration_fold_into(&joined_word, &mut folded);
+        joined.push(folded);
+        joined.extend(words[i + 2..].iter().map(|w| w.to_string()));
+        variants.push(joined.join(" "));
+    }
+    variants.sort();
+    variants.dedup();
+    variants
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> AliasTable {
+        AliasTable::from_sources([("t.toml".to_string(), text.to_string())]).unwrap()
+    }
+
+    #[test]
+    fn index_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Index>();
+        assert_send_sync::<std::sync::Arc<Index>>();
+    }
+
+    #[test]
+    fn shared_alias_needs_both_entities_to_agree() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "unmarked collision is refused",
+                "[[entity]]\nid = \"a\"\nname = \"Alpha Group\"\ntype = \"organization\"\naliases = [\"The Group\"]\n[[entity]]\nid = \"b\"\nname = \"Beta Group\"\ntype = \"organization\"\naliases = [\"the group\"]\n",
+                false,
+            ),
+            (
+                "one-sided marking is refused",
+                "[[entity]]\nid = \"a\"\nname = \"Alpha Group\"\ntype = \"organization\"\nambiguous = [\"The Group\"]\n[[entity]]\nid = \"b\"\nname = \"Beta Group\"\ntype = \"organization\"\naliases = [\"The Group\"]\n",
+                false,
+            ),
+            (
+                "marked on both sides is accepted",
+                "[[entity]]\nid = \"a\"\nname = \"Alpha Group\"\ntype = \"organization\"\nambiguous = [\"The Group\"]\n[[entity]]\nid = \"b\"\nname = \"Beta Group\"\ntype = \"organization\"\nambiguous = [\"The-Group\"]\n",
+                true,
+            ),
+            (
+                "acronym colliding with a name is refused",
+                "[[entity]]\nid = \"a\"\nname = \"Alpha\"\ntype = \"organization\"\nacronyms = [\"RAW\"]\n[[entity]]\nid = \"b\"\nname = \"Raw\"\ntype = \"organization\"\n",
+                false,
+            ),
+            (
+                "same alias twice in one entity is fine",
+                "[[entity]]\nid = \"a\"\nname = \"Alpha\"\ntype = \"organization\"\naliases = [\"alpha\", \"ALPHA\"]\n",
+                true,
+            ),
+        ];
+        for (name, text, ok) in cases {
+            let result = Index::build(&table(text));
+            assert_eq!(result.is_ok(), *ok, "{name}: {:?}", result.err().map(|e| e.to_string()));
+            if let Err(error) = result {
+                let message = error.to_string();
+                assert!(message.contains("t.toml: entity"), "{name}: {message}");
+                assert!(message.contains("alias"), "{name}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn spelling_variants_table() {
+        let cases: &[(&str, &[&str])] = &[
+            ("Hizb-e-Islami", &["hizb e islami", "hizb islami", "hizbeislami"]),
+            ("Lashkar-e-Taiba", &["lashkar e taiba", "lashkar taiba", "lashkaretaiba"]),
+            ("Al-Qaeda", &["al kaeda"]),
+            ("Harkat-ul-Mujahideen", &["harkat al mujahidin", "harkatalmujahidin"]),
+        ];
+        for (name, expected) in cases {
+            let variants = spelling_variants(name);
+            for key in *expected {
+                assert!(variants.contains(&key.to_string()), "{name}: {key} not in {variants:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_table_compiles_and_holds_the_reference_entities() {
+        let index = Index::embedded().expect("the embedded table is valid");
+        assert!(index.entities.len() >= 300, "only {} entities", index.entities.len());
+        for id in ["isis-k", "ttp", "taliban", "isi", "torkham", "munir-akram", "aslam-farooqi"] {
+            assert!(index.entity(id).is_some(), "{id} missing");
+        }
+    }
+}

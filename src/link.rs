@@ -1,0 +1,293 @@
+//! Step 4: link within the document. What one mention says about others:
+//! ambiguous aliases take the entity the rest of the document supports, weak
+//! aliases need another mention of their entity, a person named in full lends
+//! their surname (or other shorter form) to later mentions, and an acronym
+//! defined in parentheses ("Balochistan Liberation Army (BLA)") stands for its
+//! entity for the rest of the document.
+
+use std::collections::HashMap;
+
+use crate::candidates::{score, Candidate, Choice, Evidence};
+use crate::index::Index;
+use crate::normalize::{basic_key, CaseShape, NormalizedText};
+use crate::types::{EntityType, MatchKind};
+
+/// Longest shorter form of a name, in words ("Bhutto Zardari").
+const MAX_PARTIAL_WORDS: usize = 3;
+
+/// Words that never stand for a person on their own: titles, honorifics,
+/// particles and given names too common to point at one person.
+const NOT_A_PARTIAL_NAME: &[&str] = &[
+    "mullah", "mulla", "maulana", "mawlawi", "maulvi", "molvi", "mufti", "hafiz", "qari", "haji", "hajji",
+    "sheikh", "shaikh", "syed", "sayed", "sayyid", "said", "pir", "ustad", "ustaz", "amir", "emir", "mir",
+    "malik", "sardar", "nawab", "qazi", "mirza", "khan", "shah", "gul", "sher", "ali", "hassan", "hasan",
+    "hussain", "husain", "muhammad", "mohammad", "mohammed", "muhammed", "mohamed", "ahmad", "ahmed", "abdul",
+    "abd", "abu", "ibn", "bin", "bint", "al", "el", "ul", "ur", "ud", "din", "uddin", "general", "gen", "president",
+    "minister", "prime", "mr", "mrs", "ms", "dr", "sir", "lord", "saint", "the", "of", "van", "von", "de", "da",
+    "michael", "john", "david", "james", "robert", "william", "richard", "thomas", "joseph", "joe", "mark",
+    "peter", "paul", "george", "ned", "tom", "abdullah", "mohammad", "noor", "nur", "gen", "lt", "col",
+];
+
+/// Applies the document-level rules to settled candidates.
+pub fn link(index: &Index, doc: &NormalizedText, text: &str, settled: Vec<Candidate>) -> Vec<Candidate> {
+    let mut mentions = choose_among_shared(index, settled);
+    drop_unsupported_weak(&mut mentions);
+    link_partial_names_and_acronyms(index, doc, text, mentions)
+}
+
+/// An alias shared by several entities goes to the one the document supports
+/// most: unambiguous mentions of it or of entities related to it.
+fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candidate> {
+    let mut support: HashMap<u32, u32> = HashMap::new();
+    for mention in mentions.iter().filter(|m| m.choices.len() == 1 && !m.weak) {
+        *support.entry(mention.entity()).or_default() += 1;
+    }
+    let support_of = |entity: u32| -> u32 {
+        let own = support.get(&entity).copied().unwrap_or(0);
+        let related: u32 = index.entities[entity as usize]
+            .related
+            .iter()
+            .map(|r| support.get(r).copied().unwrap_or(0))
+            .sum();
+        own * 2 + related
+    };
+    for mention in mentions.iter_mut().filter(|m| m.choices.len() > 1) {
+        let supports: Vec<u32> = mention.choices.iter().map(|c| support_of(c.entity)).collect();
+        let best = supports.iter().copied().max().unwrap_or(0);
+        // Stable: among equally supported choices the table's best order stays.
+        let mut ranked: Vec<(Choice, u32)> = mention.choices.iter().copied().zip(supports).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)));
+        let decided = best > 0 && ranked.get(1).is_none_or(|second| second.1 < best);
+        mention.choices = ranked
+            .into_iter()
+            .enumerate()
+            .map(|(rank, (mut choice, _))| {
+                choice.score *= match (rank, decided) {
+                    (0, true) => 0.95,
+                    (0, false) => 0.75,
+                    (_, true) => 0.4,
+                    (_, false) => 0.6,
+                };
+                choice
+            })
+            .collect();
+    }
+    mentions
+}
+
+/// A weak alias stands only where its entity is also mentioned otherwise.
+fn drop_unsupported_weak(mentions: &mut Vec<Candidate>) {
+    let strong: Vec<u32> = mentions.iter().filter(|m| !m.weak).map(|m| m.entity()).collect();
+    mentions.retain(|m| !m.weak || strong.contains(&m.entity()));
+}
+
+struct Antecedent {
+    entity: u32,
+    alias: u32,
+    span: (usize, usize),
+}
+
+fn link_partial_names_and_acronyms(
+    index: &Index,
+    doc: &NormalizedText,
+    text: &str,
+    mentions: Vec<Candidate>,
+) -> Vec<Candidate> {
+    let mut shorter_forms: HashMap<String, Antecedent> = HashMap::new();
+    let mut acronyms: HashMap<String, Antecedent> = HashMap::new();
+    let mut out: Vec<Candidate> = Vec::with_capacity(mentions.len());
+    let mut next_mention = mentions.into_iter().peekable();
+    let mut i = 0;
+    while i < doc.tokens.len() {
+        if let Some(mention) = next_mention.next_if(|m| m.first <= i) {
+            let entity = &index.entities[mention.entity() as usize];
+            let antecedent = |alias| Antecedent {
+                entity: mention.entity(),
+                alias,
+                span: (mention.start_byte, mention.end_byte),
+            };
+            let alias = mention.choices[0].alias;
+            if entity.entity_type == EntityType::Person && mention.kind != MatchKind::PartialName {
+                let surface = &text[mention.start_byte..mention.end_byte];
+                for name in [entity.name.as_str(), surface, index.aliases[alias as usize].surface.as_str()] {
+                    for form in shorter_forms_of(name) {
+                        shorter_forms.insert(form, antecedent(alias));
+                    }
+                }
+            }
+            if let Some((letters, token)) = defined_acronym(doc, text, &mention) {
+                let covered = next_mention.peek().is_some_and(|m| m.first <= token);
+                acronyms.insert(letters, antecedent(alias));
+                if !covered {
+                    out.push(document_acronym(doc, token, &mention, alias));
+                }
+            }
+            i = i.max(mention.end);
+            out.push(mention);
+            continue;
+        }
+        let limit = next_mention.peek().map_or(doc.tokens.len(), |m| m.first);
+        if let Some(found) = partial_name_at(doc, text, i, limit, &shorter_forms, index) {
+            i = found.end;
+            out.push(found);
+            continue;
+        }
+        let token = &doc.tokens[i];
+        if let Some(antecedent) = acronyms.get(&text[token.start..token.end]) {
+            out.push(Candidate {
+                first: i,
+                end: i + 1,
+                start_byte: token.start,
+                end_byte: token.end,
+                kind: MatchKind::DocumentAcronym,
+                evidence: Evidence::DocumentAcronym { definition: antecedent.span },
+                choices: vec![Choice {
+                    entity: antecedent.entity,
+                    alias: antecedent.alias,
+                    score: score::DOCUMENT_ACRONYM,
+                }],
+                weak: false,
+            });
+        }
+        i += 1;
+    }
+    out.sort_by_key(|m| m.start_byte);
+    out
+}
+
+/// Shorter forms of a person's name: every run of up to three of its words,
+/// shorter than the whole, that is not just titles or common given names.
+fn shorter_forms_of(name: &str) -> Vec<String> {
+    let key = basic_key(name);
+    let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut forms = Vec::new();
+    for length in 1..words.len().min(MAX_PARTIAL_WORDS + 1) {
+        for start in 0..=words.len() - length {
+            let run = &words[start..start + length];
+            if run.iter().all(|w| NOT_A_PARTIAL_NAME.contains(w) || w.chars().count() < 3) {
+                continue;
+            }
+            if length < words.len() {
+                forms.push(run.join(" "));
+            }
+        }
+    }
+    forms
+}
+
+fn partial_name_at(
+    doc: &NormalizedText,
+    text: &str,
+    i: usize,
+    limit: usize,
+    shorter_forms: &HashMap<String, Antecedent>,
+    index: &Index,
+) -> Option<Candidate> {
+    if shorter_forms.is_empty() {
+        return None;
+    }
+    let longest = MAX_PARTIAL_WORDS.min(limit - i);
+    for length in (1..=longest).rev() {
+        let tokens = &doc.tokens[i..i + length];
+        if !tokens.iter().all(|t| t.shape.is_capitalized() && t.shape != CaseShape::Uncased) {
+            continue;
+        }
+        let key = doc.basic[tokens[0].basic.0..tokens[length - 1].basic.1].to_string();
+        let Some(antecedent) = shorter_forms.get(&key) else {
+            continue;
+        };
+        let _ = (text, index);
+        let score = if length > 1 { score::PARTIAL_MULTI_WORD } else { score::PARTIAL_ONE_WORD };
+        return Some(Candidate {
+            first: i,
+            end: i + length,
+            start_byte: tokens[0].start,
+            end_byte: tokens[length - 1].end,
+            kind: MatchKind::PartialName,
+            evidence: Evidence::Partial { antecedent: antecedent.span },
+            choices: vec![Choice {
+                entity: antecedent.entity,
+                alias: antecedent.alias,
+                score,
+            }],
+            weak: false,
+        });
+    }
+    None
+}
+
+/// "Balochistan Liberation Army (BLA)": the acronym right after a mention, in
+/// parentheses, in upper case, whose letters appear in order in the name.
+fn defined_acronym(doc: &NormalizedText, text: &str, mention: &Candidate) -> Option<(String, usize)> {
+    let token_index = mention.end;
+    let token = doc.tokens.get(token_index)?;
+    if text[mention.end_byte..token.start].trim() != "(" {
+        return None;
+    }
+    let after = doc.tokens.get(token_index + 1).map_or(text.len(), |t| t.start);
+    if !text[token.end..after].trim_start().starts_with(')') {
+        return None;
+    }
+    let acronym = &text[token.start..token.end];
+    let letters = acronym.chars().filter(|c| c.is_alphanumeric()).count();
+    if token.shape != CaseShape::Upper || !(2..=8).contains(&letters) {
+        return None;
+    }
+    let name: Vec<char> = text[mention.start_byte..mention.end_byte]
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let wanted: Vec<char> = acronym.chars().filter(|c| c.is_alphanumeric()).collect();
+    if name.first() != wanted.first() {
+        return None;
+    }
+    let mut rest = name.iter();
+    let in_order = wanted.iter().all(|w| rest.any(|c| c == w));
+    in_order.then(|| (acronym.to_string(), token_index))
+}
+
+fn document_acronym(doc: &NormalizedText, token_index: usize, mention: &Candidate, alias: u32) -> Candidate {
+    let token = &doc.tokens[token_index];
+    Candidate {
+        first: token_index,
+        end: token_index + 1,
+        start_byte: token.start,
+        end_byte: token.end,
+        kind: MatchKind::DocumentAcronym,
+        evidence: Evidence::DocumentAcronym {
+            definition: (mention.start_byte, mention.end_byte),
+        },
+        choices: vec![Choice {
+            entity: mention.entity(),
+            alias,
+            score: score::DOCUMENT_ACRONYM,
+        }],
+        weak: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorter_forms_table() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("Munir Akram", &["akram", "munir"], &["munir akram"]),
+            ("Bilawal Bhutto Zardari", &["zardari", "bhutto zardari", "bilawal"], &["bilawal bhutto zardari"]),
+            ("Amir Khan Muttaqi", &["muttaqi", "khan muttaqi"], &["khan", "amir", "amir khan"]),
+            ("Mullah Omar", &["omar"], &["mullah"]),
+            ("Michael E. Kurilla", &["kurilla"], &["michael", "e"]),
+        ];
+        for (name, present, absent) in cases {
+            let forms = shorter_forms_of(name);
+            for form in *present {
+                assert!(forms.contains(&form.to_string()), "{name}: {form} missing from {forms:?}");
+            }
+            for form in *absent {
+                assert!(!forms.contains(&form.to_string()), "{name}: {form} should not be in {forms:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Lookup: the resolver's machinery on a bare name rather than running text
+//! ("who is 'Aslam Faroqqi'?"). Case rules are relaxed, since a name typed
+//! into a search box carries no sentence case, and the candidates are ranked.
+
+use std::collections::HashMap;
+
+use crate::candidates::{case_rule_holds, score};
+use crate::error::{Error, Result};
+use crate::fuzzy::{fuzzy_score, max_name_distance};
+use crate::index::{AliasKind, Index};
+use crate::normalize::normalize;
+use crate::resolve::normalisation_steps;
+use crate::types::{EntityType, MatchKind};
+
+/// Most candidates one lookup returns.
+pub const MAX_LIMIT: usize = 100;
+/// Candidates returned when the caller does not say.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Score of a one-word name that is part of a person's full name.
+const NAME_PART_SCORE: f32 = 0.5;
+/// Factor for an alias whose case rule the name does not meet ("isi" for ISI).
+const CASE_MISMATCH_FACTOR: f32 = 0.85;
+
+/// One ranked candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupCandidate {
+    pub entity: u32,
+    pub score: f32,
+    pub kind: MatchKind,
+    pub alias: u32,
+    pub explanation: String,
+}
+
+/// Ranks the entities a bare name may refer to, best first.
+pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> Result<Vec<LookupCandidate>> {
+    if !name.chars().any(char::is_alphanumeric) {
+        return Err(Error::invalid_argument("name", "must contain at least one letter or digit"));
+    }
+    if limit > MAX_LIMIT {
+        return Err(Error::invalid_argument("limit", format!("{limit} is over the maximum of {MAX_LIMIT}")));
+    }
+    let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
+    let name = name.trim();
+    let doc = normalize(name);
+    let mut best: HashMap<u32, LookupCandidate> = HashMap::new();
+    let mut offer = |candidate: LookupCandidate| {
+        let entry = best.entry(candidate.entity).or_insert_with(|| candidate.clone());
+        if candidate.score > entry.score {
+            *entry = candidate;
+        }
+    };
+
+    if let Some(&pattern) = index.basic.by_key.get(&doc.basic) {
+        for &alias_id in &index.basic.aliases[pattern as usize] {
+            let alias = &index.aliases[alias_id as usize];
+            let (kind, mut value, explanation) = match alias.kind {
+                AliasKind::Acronym => (MatchKind::Acronym, score::ACRONYM_UPPER, format!("acronym {:?}", alias.surface)),
+                AliasKind::Native => (MatchKind::NativeScript, score::NATIVE, format!("Arabic-script name {:?}", alias.surface)),
+                AliasKind::Canonical if alias.surface == name => {
+                    (MatchKind::Exact, score::CANONICAL_EXACT, "exact match of the canonical name".to_string())
+                }
+                _ if alias.surface == name => (MatchKind::Exact, score::ALIAS_EXACT, format!("exact match of alias {:?}", alias.surface)),
+                _ => (
+                    MatchKind::Normalized,
+                    score::NORMALIZED,
+                    format!("alias {:?} after normalisation: {}", alias.surface, normalisation_steps(name, &alias.surface).join(", ")),
+                ),
+            };
+            if !case_rule_holds(alias.case, &alias.letters, &doc.tokens, name) {
+                value *= CASE_MISMATCH_FACTOR;
+            }
+            if alias.shared {
+                value *= 0.75;
+            }
+            offer(LookupCandidate { entity: alias.entity, score: value, kind, alias: alias_id, explanation });
+        }
+    }
+
+    if let Some(&pattern) = index.folded.by_key.get(&doc.folded) {
+        for &alias_id in &index.folded.aliases[pattern as usize] {
+            let alias = &index.aliases[alias_id as usize];
+            offer(LookupCandidate {
+                entity: alias.entity,
+                score: score::TRANSLITERATED,
+                kind: MatchKind::Normalized,
+                alias: alias_id,
+                explanation: format!(
+                    "alias {:?} after normalisation: {}",
+                    alias.surface,
+                    normalisation_steps(name, &alias.surface).join(", ")
+                ),
+            });
+        }
+    }
+
+    // Fuzzy: every word exact or within its edit budget, aligned to a name of
+    // as many words; and a one-word name that is part of a person's name.
+    let fuzzy = &index.fuzzy;
+    let words: Vec<&str> = doc.tokens.iter().map(|t| doc.folded_key(t)).collect();
+    let options: Vec<Vec<(u32, u32)>> = words
+        .iter()
+        .map(|w| {
+            let mut found: Vec<(u32, u32)> = fuzzy.word_ids.get(*w).map(|&id| vec![(id, 0)]).unwrap_or_default();
+            found.extend(fuzzy.substitutes(w));
+            found
+        })
+        .collect();
+    let mut tried = std::collections::HashSet::new();
+    for (position, choices) in options.iter().enumerate() {
+        for &(word, _) in choices {
+            for &(pattern, at) in &fuzzy.postings[word as usize] {
+                if at as usize != position || !tried.insert(pattern) {
+                    continue;
+                }
+                let pattern_words = &fuzzy.pattern_words[pattern as usize];
+                if pattern_words.len() != words.len() {
+                    if words.len() == 1 {
+                        name_part(index, pattern, &mut offer, options[0].iter().any(|&(w, d)| w == word && d == 0));
+                    }
+                    continue;
+                }
+                let mut distance = 0;
+                let aligned = pattern_words.iter().zip(&options).all(|(want, offered)| {
+                    match offered.iter().find(|(id, _)| id == want) {
+                        Some(&(_, cost)) => {
+                            distance += cost;
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                let key = &index.folded.keys[pattern as usize];
+                let letters = key.chars().filter(|c| *c != ' ').count();
+                if !aligned || distance == 0 || distance > max_name_distance(letters, words.len()) {
+                    continue;
+                }
+                for &alias_id in &index.folded.aliases[pattern as usize] {
+                    let alias = &index.aliases[alias_id as usize];
+                    offer(LookupCandidate {
+                        entity: alias.entity,
+                        score: fuzzy_score(distance, letters),
+                        kind: MatchKind::Fuzzy,
+                        alias: alias_id,
+                        explanation: format!("fuzzy match of alias {:?}: edit distance {distance}", alias.surface),
+                    });
+                }
+            }
+        }
+    }
+
+    let mut ranked: Vec<LookupCandidate> = best
+        .into_values()
+        .filter(|c| types.is_empty() || types.contains(&index.entities[c.entity as usize].entity_type))
+        .collect();
+    ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entity.cmp(&b.entity)));
+    ranked.truncate(limit);
+    for candidate in &mut ranked {
+        candidate.score = (candidate.score * 1000.0).round() / 1000.0;
+    }
+    Ok(ranked)
+}
+
+/// "Akram" alone: a word of a person's full name, ranked low.
+fn name_part(index: &Index, pattern: u32, offer: &mut impl FnMut(LookupCandidate), exact_word: bool) {
+    if !exact_word {
+        return;
+    }
+    for &alias_id in &index.folded.aliases[pattern as usize] {
+        let alias = &index.aliases[alias_id as usize];
+        if index.entities[alias.entity as usize].entity_type != EntityType::Person {
+            continue;
+        }
+        offer(LookupCandidate {
+            entity: alias.entity,
+            score: NAME_PART_SCORE,
+            kind: MatchKind::PartialName,
+            alias: alias_id,
+            explanation: format!("one word of the full name {:?}", alias.surface),
+        });
+    }
+}

@@ -1,0 +1,446 @@
+//! The `entity-resolver` command: serve the gRPC API, or resolve, batch,
+//! check and evaluate from the command line.
+
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+use entity_resolver::server::{serve, Limits, ResolverService};
+use entity_resolver::{eval, lookup, AliasTable, Error, Index, Resolver, ResolveOptions};
+
+/// Exit codes, as documented in the README.
+mod exit {
+    /// Bad input: a malformed line, an unreadable file, a bad option value.
+    pub const INPUT: u8 = 1;
+    /// Usage error (clap's own code).
+    #[allow(dead_code)]
+    pub const USAGE: u8 = 2;
+    /// The alias table is invalid.
+    pub const TABLE: u8 = 3;
+    /// `eval` scored below `--min-f1`.
+    pub const BELOW_THRESHOLD: u8 = 4;
+    /// The server failed.
+    pub const SERVER: u8 = 5;
+}
+
+#[derive(Parser)]
+#[command(name = "entity-resolver", version, about = "Finds and resolves entity mentions in news text about Pakistan and Afghanistan")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the gRPC API (with health and reflection).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:50051", env = "ENTITY_RESOLVER_ADDR")]
+        addr: SocketAddr,
+        /// Directory of *.toml alias files; the embedded default table when absent.
+        #[arg(long, env = "ENTITY_RESOLVER_ALIASES")]
+        aliases: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+        /// Largest document, in bytes.
+        #[arg(long, default_value_t = Limits::default().max_text_bytes)]
+        max_text_bytes: usize,
+        /// Most documents in one ResolveBatch call.
+        #[arg(long, default_value_t = Limits::default().max_batch_documents)]
+        max_batch_documents: usize,
+        /// Largest gRPC message, in bytes.
+        #[arg(long, default_value_t = Limits::default().max_message_bytes)]
+        max_message_bytes: usize,
+    },
+    /// Resolve the text on standard input; print the result as JSON.
+    Resolve {
+        #[arg(long)]
+        aliases: Option<PathBuf>,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Resolve JSONL documents {"id", "text"}; write JSONL results in input order.
+    Batch {
+        #[arg(long)]
+        aliases: Option<PathBuf>,
+        /// Input file; standard input when absent.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Output file; standard output when absent.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Skip malformed lines (reported on stderr and counted) instead of failing.
+        #[arg(long)]
+        skip_invalid: bool,
+        #[command(flatten)]
+        options: OptionArgs,
+    },
+    /// Rank the entities a bare name may refer to.
+    Lookup {
+        name: String,
+        #[arg(long)]
+        aliases: Option<PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Validate an alias table and print a summary.
+    Check {
+        #[arg(long)]
+        aliases: Option<PathBuf>,
+    },
+    /// Score the resolver against a gold annotation.
+    Eval {
+        #[arg(long)]
+        gold: PathBuf,
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long)]
+        aliases: Option<PathBuf>,
+        /// Exit with code 4 when F1 is below this.
+        #[arg(long)]
+        min_f1: Option<f64>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct OptionArgs {
+    /// Drop mentions scoring below this (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    min_score: f32,
+    /// Exact, normalised, acronym and partial-name matches only.
+    #[arg(long)]
+    no_fuzzy: bool,
+}
+
+impl OptionArgs {
+    fn options(&self) -> Result<ResolveOptions, Error> {
+        let options = ResolveOptions {
+            min_score: self.min_score,
+            fuzzy: !self.no_fuzzy,
+            entity_types: Vec::new(),
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let code = match error {
+                Error::InvalidTable(_) => exit::TABLE,
+                _ => exit::INPUT,
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn load_index(aliases: Option<&Path>) -> Result<Index, Error> {
+    let table = match aliases {
+        Some(dir) => AliasTable::from_dir(dir)?,
+        None => AliasTable::embedded()?,
+    };
+    Index::build(&table)
+}
+
+fn run(command: Command) -> Result<ExitCode, Error> {
+    match command {
+        Command::Serve {
+            addr,
+            aliases,
+            log_format,
+            max_text_bytes,
+            max_batch_documents,
+            max_message_bytes,
+        } => {
+            init_tracing(log_format);
+            let started = std::time::Instant::now();
+            let index = load_index(aliases.as_deref())?;
+            tracing::info!(
+                version = %index.version,
+                entities = index.entities.len(),
+                aliases = index.aliases.len(),
+                load_ms = started.elapsed().as_millis() as u64,
+                "alias table loaded"
+            );
+            let limits = Limits {
+                max_text_bytes,
+                max_batch_documents,
+                max_message_bytes,
+            };
+            Ok(run_server(addr, ResolverService::new(Arc::new(index), limits)))
+        }
+        Command::Resolve { aliases, options } => {
+            let options = options.options()?;
+            let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).map_err(|source| Error::Io {
+                path: "<stdin>".to_string(),
+                source,
+            })?;
+            let resolution = resolver.resolve(&text, &options)?;
+            println!("{}", serde_json::to_string_pretty(&resolution).expect("resolutions serialise"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Batch {
+            aliases,
+            input,
+            output,
+            skip_invalid,
+            options,
+        } => {
+            let options = options.options()?;
+            let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
+            batch(&resolver, &options, input.as_deref(), output.as_deref(), skip_invalid)
+        }
+        Command::Lookup { name, aliases, limit } => {
+            let index = load_index(aliases.as_deref())?;
+            for candidate in lookup::lookup(&index, &name, limit, &[])? {
+                let entity = &index.entities[candidate.entity as usize];
+                println!(
+                    "{:.3}  {:<32} {:<12} {:<12} {}",
+                    candidate.score,
+                    entity.id,
+                    entity.entity_type.as_str(),
+                    candidate.kind.as_str(),
+                    candidate.explanation
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { aliases } => {
+            let index = load_index(aliases.as_deref())?;
+            let summary = index.summary();
+            println!("alias table {} is valid", index.version);
+            println!("  entities:   {}", summary.entities);
+            for (entity_type, count) in summary.by_type {
+                println!("    {:<13} {count}", entity_type.as_str());
+            }
+            println!("  aliases:    {}", summary.aliases);
+            println!("  keys:       {} basic, {} folded", summary.basic_keys, summary.folded_keys);
+            println!("  vocabulary: {} words", summary.vocabulary);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            gold,
+            corpus,
+            aliases,
+            min_f1,
+            json,
+        } => {
+            let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
+            let report = eval::evaluate(&resolver, &gold, &corpus)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+            } else {
+                print_report(&report);
+            }
+            if min_f1.is_some_and(|min| report.f1 < min) {
+                eprintln!("F1 {:.4} is below the required {:.4}", report.f1, min_f1.unwrap_or_default());
+                return Ok(ExitCode::from(exit::BELOW_THRESHOLD));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_report(report: &eval::Report) {
+    for miss in &report.misses {
+        println!("MISS       {} {}..{} {:?} (expected {})", miss.doc, miss.start, miss.end, miss.text, miss.entity);
+    }
+    for hit in &report.false_hits {
+        println!("FALSE HIT  {} {}..{} {:?} -> {}", hit.doc, hit.start, hit.end, hit.text, hit.entity);
+    }
+    println!(
+        "documents {}  gold {}  true positives {} (exact spans {})  false positives {}  false negatives {}  ignored {}",
+        report.documents,
+        report.gold,
+        report.true_positives,
+        report.exact_spans,
+        report.false_positives,
+        report.false_negatives,
+        report.ignored
+    );
+    println!("precision {:.4}  recall {:.4}  F1 {:.4}", report.precision, report.recall, report.f1);
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run_server(addr: SocketAddr, service: ResolverService) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(exit::SERVER);
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                eprintln!("error: cannot listen on {addr}: {error}");
+                return ExitCode::from(exit::SERVER);
+            }
+        };
+        tracing::info!(%addr, "serving entityresolution.v1.EntityResolverService");
+        match serve(listener, service, shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: server failed: {error}");
+                ExitCode::from(exit::SERVER)
+            }
+        }
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM (what Kubernetes and systemd send to start
+/// a graceful shutdown).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchLine {
+    #[serde(default)]
+    id: serde_json::Value,
+    text: String,
+}
+
+/// Lines resolved together: enough to keep every core busy, few enough that
+/// memory stays flat whatever the input size.
+const BATCH_CHUNK: usize = 1024;
+
+fn batch(
+    resolver: &Resolver,
+    options: &ResolveOptions,
+    input: Option<&Path>,
+    output: Option<&Path>,
+    skip_invalid: bool,
+) -> Result<ExitCode, Error> {
+    use rayon::prelude::*;
+    let io_error = |path: &str| {
+        let path = path.to_string();
+        move |source| Error::Io { path, source }
+    };
+    let input_name = input.map_or("<stdin>".to_string(), |p| p.display().to_string());
+    let output_name = output.map_or("<stdout>".to_string(), |p| p.display().to_string());
+    let reader: Box<dyn BufRead> = match input {
+        Some(path) => Box::new(BufReader::new(std::fs::File::open(path).map_err(io_error(&input_name))?)),
+        None => Box::new(BufReader::new(std::io::stdin())),
+    };
+    let mut writer: Box<dyn Write> = match output {
+        Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(io_error(&output_name))?)),
+        None => Box::new(BufWriter::new(std::io::stdout())),
+    };
+    let started = std::time::Instant::now();
+    let (mut documents, mut skipped, mut bytes) = (0usize, 0usize, 0usize);
+    let mut lines = reader.lines().enumerate();
+    loop {
+        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH_CHUNK);
+        for (number, line) in lines.by_ref() {
+            let line = line.map_err(io_error(&input_name))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            chunk.push((number + 1, line));
+            if chunk.len() == BATCH_CHUNK {
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let results: Vec<(usize, Result<String, String>)> = chunk
+            .par_iter()
+            .map(|(number, line)| {
+                let result = serde_json::from_str::<BatchLine>(line)
+                    .map_err(|error| format!("not a {{\"id\", \"text\"}} JSON object: {error}"))
+                    .and_then(|parsed| {
+                        let mut resolution = resolver.resolve(&parsed.text, options).map_err(|e| e.to_string())?;
+                        resolution.id = match parsed.id {
+                            serde_json::Value::String(s) => s,
+                            serde_json::Value::Null => String::new(),
+                            other => other.to_string(),
+                        };
+                        Ok(serde_json::to_string(&resolution).expect("resolutions serialise"))
+                    });
+                (*number, result)
+            })
+            .collect();
+        for ((number, result), (_, line)) in results.into_iter().zip(&chunk) {
+            bytes += line.len();
+            match result {
+                Ok(json) => {
+                    documents += 1;
+                    writeln!(writer, "{json}").map_err(io_error(&output_name))?;
+                }
+                Err(message) if skip_invalid => {
+                    skipped += 1;
+                    eprintln!("{input_name}:{number}: skipped: {message}");
+                }
+                Err(message) => {
+                    writer.flush().map_err(io_error(&output_name))?;
+                    return Err(Error::invalid_argument(format!("{input_name}:{number}"), message));
+                }
+            }
+        }
+    }
+    writer.flush().map_err(io_error(&output_name))?;
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    eprintln!(
+        "batch: {documents} documents resolved, {skipped} malformed lines skipped, {:.1} MB in {:.2} s ({:.0} documents/s, {:.2} MB/s)",
+        bytes as f64 / 1e6,
+        seconds,
+        documents as f64 / seconds,
+        bytes as f64 / 1e6 / seconds
+    );
+    Ok(ExitCode::SUCCESS)
+}

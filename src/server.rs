@@ -1,0 +1,477 @@
+//! The gRPC layer: a thin translation between the proto and the library.
+//! Requests are validated here (naming the field at fault), the library does
+//! the work, and `status` is the one place a domain error becomes a `Status`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tokio::net::TcpListener;
+use tokio_stream::{wrappers::ReceiverStream, wrappers::TcpListenerStream, Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::error::Error;
+use crate::index::Index;
+use crate::lookup::lookup;
+use crate::proto;
+use crate::proto::entity_resolver_service_server::{EntityResolverService, EntityResolverServiceServer};
+use crate::resolve::Resolver;
+use crate::types::{EntityType, MatchKind, Mention, Resolution, ResolveOptions};
+
+/// Request limits. A request over one is refused with RESOURCE_EXHAUSTED and
+/// a message naming the limit and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of text in one document.
+    pub max_text_bytes: usize,
+    /// Documents in one ResolveBatch call.
+    pub max_batch_documents: usize,
+    /// Bytes of one gRPC message (a whole batch must fit).
+    pub max_message_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_text_bytes: 1 << 20,
+            max_batch_documents: 1000,
+            max_message_bytes: 32 << 20,
+        }
+    }
+}
+
+/// Page size of ListEntities when the caller does not say.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// Largest page of ListEntities.
+pub const MAX_PAGE_SIZE: usize = 1000;
+/// Documents a stream may have in flight before the server stops reading:
+/// back-pressure on a fast producer instead of an unbounded queue.
+const STREAM_BUFFER: usize = 32;
+
+/// What the service shares between requests. The index is swapped whole on
+/// reload; a request keeps the one it started with.
+#[derive(Clone)]
+pub struct ResolverService {
+    index: Arc<ArcSwap<Index>>,
+    limits: Limits,
+}
+
+impl ResolverService {
+    pub fn new(index: Arc<Index>, limits: Limits) -> Self {
+        ResolverService {
+            index: Arc::new(ArcSwap::new(index)),
+            limits,
+        }
+    }
+
+    fn resolver(&self) -> Resolver {
+        Resolver::new(self.index.load_full())
+    }
+
+    /// The tonic service, with message limits applied.
+    pub fn into_server(self) -> EntityResolverServiceServer<Self> {
+        let limit = self.limits.max_message_bytes;
+        EntityResolverServiceServer::new(self)
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit)
+    }
+}
+
+/// The one mapping from domain errors to gRPC status codes.
+pub fn status(error: Error) -> Status {
+    match error {
+        Error::InvalidArgument { .. } => Status::invalid_argument(error.to_string()),
+        Error::LimitExceeded { .. } => Status::resource_exhausted(error.to_string()),
+        Error::EntityNotFound(_) => Status::not_found(error.to_string()),
+        Error::InvalidTable(_) => Status::failed_precondition(error.to_string()),
+        Error::Io { .. } => Status::internal(error.to_string()),
+    }
+}
+
+/// Serves the resolver, health and reflection on `listener` until `shutdown`
+/// completes, then finishes requests in flight and returns.
+pub async fn serve(
+    listener: TcpListener,
+    service: ResolverService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<EntityResolverServiceServer<ResolverService>>()
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let reporter = health_reporter.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Load balancers stop routing here before the listener closes.
+        reporter
+            .set_not_serving::<EntityResolverServiceServer<ResolverService>>()
+            .await;
+        tracing::info!("shutting down: finishing requests in flight");
+    };
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(service.into_server())
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+
+type ResponseStream = Pin<Box<dyn Stream<Item = Result<proto::ResolveStreamResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl EntityResolverService for ResolverService {
+    async fn resolve(&self, request: Request<proto::ResolveRequest>) -> Result<Response<proto::ResolveResponse>, Status> {
+        let resolver = self.resolver();
+        let response = resolve_one(&resolver, request.into_inner(), &self.limits).map_err(status)?;
+        Ok(Response::new(response))
+    }
+
+    async fn resolve_batch(
+        &self,
+        request: Request<proto::ResolveBatchRequest>,
+    ) -> Result<Response<proto::ResolveBatchResponse>, Status> {
+        let documents = request.into_inner().documents;
+        if documents.len() > self.limits.max_batch_documents {
+            return Err(status(Error::LimitExceeded {
+                what: "documents in one ResolveBatch call".to_string(),
+                actual: documents.len(),
+                limit: self.limits.max_batch_documents,
+            }));
+        }
+        let resolver = self.resolver();
+        let limits = self.limits;
+        // Resolution is CPU work: spread it over the cores, off the async threads.
+        let results = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            documents
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, document)| {
+                    resolve_one(&resolver, document, &limits).map_err(|error| prefix_field(error, &format!("documents[{i}]")))
+                })
+                .collect::<Result<Vec<_>, Error>>()
+        })
+        .await
+        .map_err(|error| Status::internal(format!("batch worker failed: {error}")))?
+        .map_err(status)?;
+        Ok(Response::new(proto::ResolveBatchResponse { results }))
+    }
+
+    type ResolveStreamStream = ResponseStream;
+
+    async fn resolve_stream(
+        &self,
+        request: Request<Streaming<proto::ResolveStreamRequest>>,
+    ) -> Result<Response<Self::ResolveStreamStream>, Status> {
+        let mut inbound = request.into_inner();
+        let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        let service = self.clone();
+        tokio::spawn(async move {
+            while let Some(message) = inbound.next().await {
+                let reply = match message {
+                    Ok(message) => {
+                        let document = message.document.unwrap_or_default();
+                        let id = document.id.clone();
+                        let outcome = match resolve_one(&service.resolver(), document, &service.limits) {
+                            Ok(result) => proto::resolve_stream_response::Outcome::Result(result),
+                            Err(error) => {
+                                let status = status(error);
+                                proto::resolve_stream_response::Outcome::Error(proto::DocumentError {
+                                    code: status.code() as i32,
+                                    message: status.message().to_string(),
+                                })
+                            }
+                        };
+                        Ok(proto::ResolveStreamResponse { outcome: Some(outcome), id })
+                    }
+                    Err(status) => Err(status),
+                };
+                let failed = reply.is_err();
+                // A closed receiver means the client went away: stop reading.
+                if sender.send(reply).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+
+    async fn lookup(&self, request: Request<proto::LookupRequest>) -> Result<Response<proto::LookupResponse>, Status> {
+        let request = request.into_inner();
+        let types = entity_types(&request.entity_types, "entity_types").map_err(status)?;
+        let index = self.index.load_full();
+        let found = lookup(&index, &request.name, request.limit as usize, &types).map_err(status)?;
+        let candidates = found
+            .into_iter()
+            .map(|c| proto::Candidate {
+                entity: Some(entity_to_proto(&index, c.entity)),
+                score: c.score,
+                match_kind: match_kind_to_proto(c.kind) as i32,
+                matched_alias: index.aliases[c.alias as usize].surface.clone(),
+                explanation: c.explanation,
+            })
+            .collect();
+        Ok(Response::new(proto::LookupResponse {
+            candidates,
+            table_version: index.version.clone(),
+        }))
+    }
+
+    async fn get_entity(
+        &self,
+        request: Request<proto::GetEntityRequest>,
+    ) -> Result<Response<proto::GetEntityResponse>, Status> {
+        let id = request.into_inner().id;
+        if id.is_empty() {
+            return Err(status(Error::invalid_argument("id", "must not be empty")));
+        }
+        let index = self.index.load_full();
+        let entity = *index.by_id.get(&id).ok_or_else(|| status(Error::EntityNotFound(id)))?;
+        Ok(Response::new(proto::GetEntityResponse {
+            entity: Some(entity_to_proto(&index, entity)),
+        }))
+    }
+
+    async fn list_entities(
+        &self,
+        request: Request<proto::ListEntitiesRequest>,
+    ) -> Result<Response<proto::ListEntitiesResponse>, Status> {
+        let request = request.into_inner();
+        let page_size = match request.page_size as usize {
+            0 => DEFAULT_PAGE_SIZE,
+            n if n > MAX_PAGE_SIZE => {
+                return Err(status(Error::invalid_argument(
+                    "page_size",
+                    format!("{n} is over the maximum of {MAX_PAGE_SIZE}"),
+                )))
+            }
+            n => n,
+        };
+        let type_filter = match request.r#type {
+            0 => None,
+            value => Some(entity_type_from_proto(value, "type").map_err(status)?),
+        };
+        let after = decode_page_token(&request.page_token).map_err(status)?;
+        let index = self.index.load_full();
+        let matching: Vec<u32> = index
+            .sorted_ids
+            .iter()
+            .copied()
+            .filter(|&e| type_filter.is_none_or(|t| index.entities[e as usize].entity_type == t))
+            .collect();
+        let begin = match &after {
+            Some(after) => matching.partition_point(|&e| index.entities[e as usize].id.as_str() <= after.as_str()),
+            None => 0,
+        };
+        let page: Vec<u32> = matching[begin..].iter().take(page_size).copied().collect();
+        let next_page_token = if begin + page.len() < matching.len() {
+            page.last().map(|&e| encode_page_token(&index.entities[e as usize].id)).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(Response::new(proto::ListEntitiesResponse {
+            entities: page.iter().map(|&e| entity_to_proto(&index, e)).collect(),
+            next_page_token,
+            total_size: matching.len() as u32,
+        }))
+    }
+}
+
+/// Validates and resolves one request document.
+pub fn resolve_one(resolver: &Resolver, request: proto::ResolveRequest, limits: &Limits) -> Result<proto::ResolveResponse, Error> {
+    Resolver::check_text_size(&request.text, limits.max_text_bytes)?;
+    let options = options_from_proto(request.options.unwrap_or_default())?;
+    let mut resolution = resolver.resolve(&request.text, &options)?;
+    resolution.id = request.id;
+    Ok(resolution_to_proto(resolution))
+}
+
+fn prefix_field(error: Error, prefix: &str) -> Error {
+    match error {
+        Error::InvalidArgument { field, message } => Error::InvalidArgument {
+            field: format!("{prefix}.{field}"),
+            message,
+        },
+        Error::LimitExceeded { what, actual, limit } => Error::LimitExceeded {
+            what: format!("{prefix}: {what}"),
+            actual,
+            limit,
+        },
+        other => other,
+    }
+}
+
+pub fn options_from_proto(options: proto::ResolveOptions) -> Result<ResolveOptions, Error> {
+    let options = ResolveOptions {
+        min_score: options.min_score,
+        fuzzy: !options.disable_fuzzy,
+        entity_types: entity_types(&options.entity_types, "options.entity_types")?,
+    };
+    options.validate()?;
+    Ok(options)
+}
+
+fn entity_types(values: &[i32], field: &str) -> Result<Vec<EntityType>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, &value)| entity_type_from_proto(value, &format!("{field}[{i}]")))
+        .collect()
+}
+
+fn entity_type_from_proto(value: i32, field: &str) -> Result<EntityType, Error> {
+    use proto::EntityType as P;
+    match P::try_from(value) {
+        Ok(P::Organization) => Ok(EntityType::Organization),
+        Ok(P::Person) => Ok(EntityType::Person),
+        Ok(P::Location) => Ok(EntityType::Location),
+        Ok(P::Event) => Ok(EntityType::Event),
+        Ok(P::Other) => Ok(EntityType::Other),
+        Ok(P::Unspecified) => Err(Error::invalid_argument(field, "ENTITY_TYPE_UNSPECIFIED is not a type to filter by")),
+        Err(_) => Err(Error::invalid_argument(field, format!("{value} is not an EntityType"))),
+    }
+}
+
+pub fn entity_type_to_proto(entity_type: EntityType) -> proto::EntityType {
+    match entity_type {
+        EntityType::Organization => proto::EntityType::Organization,
+        EntityType::Person => proto::EntityType::Person,
+        EntityType::Location => proto::EntityType::Location,
+        EntityType::Event => proto::EntityType::Event,
+        EntityType::Other => proto::EntityType::Other,
+    }
+}
+
+pub fn match_kind_to_proto(kind: MatchKind) -> proto::MatchKind {
+    match kind {
+        MatchKind::Exact => proto::MatchKind::Exact,
+        MatchKind::Normalized => proto::MatchKind::Normalized,
+        MatchKind::Acronym => proto::MatchKind::Acronym,
+        MatchKind::DocumentAcronym => proto::MatchKind::DocumentAcronym,
+        MatchKind::Fuzzy => proto::MatchKind::Fuzzy,
+        MatchKind::PartialName => proto::MatchKind::PartialName,
+        MatchKind::NativeScript => proto::MatchKind::NativeScript,
+    }
+}
+
+fn offset(value: usize) -> u32 {
+    // Texts are limited far below 4 GiB, so offsets always fit.
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+fn mention_to_proto(mention: Mention) -> proto::Mention {
+    proto::Mention {
+        text: mention.text,
+        start: offset(mention.start),
+        end: offset(mention.end),
+        char_start: offset(mention.char_start),
+        char_end: offset(mention.char_end),
+        utf16_start: offset(mention.utf16_start),
+        utf16_end: offset(mention.utf16_end),
+        entity_id: mention.entity_id,
+        canonical_name: mention.canonical_name,
+        r#type: entity_type_to_proto(mention.entity_type) as i32,
+        score: mention.score,
+        match_kind: match_kind_to_proto(mention.match_kind) as i32,
+        matched_alias: mention.matched_alias,
+        explanation: mention.explanation,
+        alternatives: mention
+            .alternatives
+            .into_iter()
+            .map(|a| proto::Alternative {
+                entity_id: a.entity_id,
+                canonical_name: a.canonical_name,
+                score: a.score,
+            })
+            .collect(),
+    }
+}
+
+fn resolution_to_proto(resolution: Resolution) -> proto::ResolveResponse {
+    proto::ResolveResponse {
+        id: resolution.id,
+        mentions: resolution.mentions.into_iter().map(mention_to_proto).collect(),
+        normalized_text: resolution.normalized_text,
+        table_version: resolution.table_version,
+    }
+}
+
+fn entity_to_proto(index: &Index, entity: u32) -> proto::Entity {
+    let entity = &index.entities[entity as usize];
+    let record = &entity.record;
+    proto::Entity {
+        id: entity.id.clone(),
+        canonical_name: entity.name.clone(),
+        r#type: entity_type_to_proto(entity.entity_type) as i32,
+        aliases: record.aliases.clone(),
+        acronyms: record.acronyms.clone(),
+        native_names: record.native.clone(),
+        tags: record.tags.clone(),
+        external_ids: record.external_ids.clone().into_iter().collect(),
+        notes: record.notes.clone(),
+    }
+}
+
+/// Page tokens are opaque to callers: the hex of the last id returned, so a
+/// page stays valid across a table reload.
+fn encode_page_token(last_id: &str) -> String {
+    last_id.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_page_token(token: &str) -> Result<Option<String>, Error> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || Error::invalid_argument("page_token", "not a token returned by ListEntities");
+    if token.len() % 2 != 0 || token.len() > 512 {
+        return Err(invalid());
+    }
+    let bytes = (0..token.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).map_err(|_| invalid()))
+        .collect::<Result<Vec<u8>, Error>>()?;
+    String::from_utf8(bytes).map(Some).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_its_status_code() {
+        use tonic::Code;
+        let cases: Vec<(Error, Code)> = vec![
+            (Error::invalid_argument("options.min_score", "2 is outside [0, 1]"), Code::InvalidArgument),
+            (Error::LimitExceeded { what: "text".into(), actual: 2, limit: 1 }, Code::ResourceExhausted),
+            (Error::EntityNotFound("nope".into()), Code::NotFound),
+            (Error::InvalidTable(vec![]), Code::FailedPrecondition),
+            (Error::Io { path: "x".into(), source: std::io::Error::other("boom") }, Code::Internal),
+        ];
+        for (error, code) in cases {
+            let message = error.to_string();
+            let status = status(error);
+            assert_eq!(status.code(), code, "{message}");
+            assert_eq!(status.message(), message);
+        }
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_reject_garbage() {
+        assert_eq!(decode_page_token(&encode_page_token("isis-k")).unwrap(), Some("isis-k".to_string()));
+        for bad in ["zz", "abc", "ff"] {
+            assert!(decode_page_token(bad).is_err(), "{bad}");
+        }
+    }
+}

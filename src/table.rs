@@ -1,0 +1,350 @@
+//! The alias table as people edit it: TOML files of `[[entity]]` records,
+//! parsed into plain serde structs and checked for structural problems.
+//! Compiling a checked table into the matcher's index is `index`'s job.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result, TableError};
+use crate::types::EntityType;
+
+/// The default table, embedded at build time from `aliases/*.toml`.
+const DEFAULT_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/default_aliases.rs"));
+
+/// One alias file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AliasFile {
+    #[serde(default)]
+    entity: Vec<EntityRecord>,
+}
+
+/// One entity as written in an alias file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EntityRecord {
+    pub id: String,
+    pub name: String,
+    /// Kept as text so that an unknown type is reported with its entity.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub acronyms: Vec<String>,
+    /// Names in Arabic script (Arabic, Urdu, Pashto, Dari).
+    #[serde(default)]
+    pub native: Vec<String>,
+    /// Aliases too generic to trust alone: they match only when the document
+    /// mentions the entity some other way too.
+    #[serde(default)]
+    pub weak: Vec<String>,
+    /// Aliases knowingly shared with other entities.
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
+    /// Words that look like a variant of a name but are not this entity
+    /// (demonyms and the like); fuzzy matching never produces them.
+    #[serde(default)]
+    pub not: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Ids of closely related entities, used to break ties between shared aliases.
+    #[serde(default)]
+    pub related: Vec<String>,
+    #[serde(default)]
+    pub external_ids: BTreeMap<String, String>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// A parsed and structurally valid table: every record with the file it came
+/// from, in file order.
+#[derive(Debug, Clone)]
+pub struct AliasTable {
+    pub entities: Vec<(String, EntityRecord, EntityType)>,
+    /// Hash of the sources: the table version that answers requests.
+    pub version: String,
+}
+
+impl AliasTable {
+    /// The table embedded in the binary.
+    pub fn embedded() -> Result<Self> {
+        Self::from_sources(
+            DEFAULT_FILES
+                .iter()
+                .map(|(name, text)| (name.to_string(), text.to_string())),
+        )
+    }
+
+    /// Every `*.toml` file of a directory (not recursive), in name order.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let io = |source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|ext| ext == "toml") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        if paths.is_empty() {
+            return Err(Error::InvalidTable(vec![TableError::new(
+                &dir.display().to_string(),
+                "directory holds no *.toml alias file",
+            )]));
+        }
+        let mut sources = Vec::with_capacity(paths.len());
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            sources.push((path.display().to_string(), text));
+        }
+        Self::from_sources(sources)
+    }
+
+    /// Parses and checks named TOML sources; all problems are reported at once.
+    pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        let mut errors = Vec::new();
+        let mut entities = Vec::new();
+        let mut hasher_input = Vec::new();
+        for (file, text) in sources {
+            hasher_input.push((file.clone(), text.clone()));
+            match toml::from_str::<AliasFile>(&text) {
+                Ok(parsed) => {
+                    for record in parsed.entity {
+                        entities.push((file.clone(), record));
+                    }
+                }
+                Err(error) => errors.push(TableError::new(
+                    &file,
+                    format!("not valid alias TOML: {}", error.to_string().trim_end()),
+                )),
+            }
+        }
+
+        let mut typed = Vec::with_capacity(entities.len());
+        let mut first_file_of_id: HashMap<String, String> = HashMap::new();
+        for (file, record) in &entities {
+            check_record(file, record, &mut errors);
+            if let Some(previous) = first_file_of_id.insert(record.id.clone(), file.clone()) {
+                errors.push(
+                    TableError::new(file, format!("duplicate id, first defined in {previous}"))
+                        .entity(&record.id),
+                );
+            }
+            match record.type_name.parse::<EntityType>() {
+                Ok(entity_type) => typed.push((file.clone(), record.clone(), entity_type)),
+                Err(()) => errors.push(
+                    TableError::new(
+                        file,
+                        format!(
+                            "unknown type {:?} (expected one of: {})",
+                            record.type_name,
+                            EntityType::NAMES.join(", ")
+                        ),
+                    )
+                    .entity(&record.id),
+                ),
+            }
+        }
+        for (file, record) in &entities {
+            for related in &record.related {
+                if !first_file_of_id.contains_key(related) {
+                    errors.push(
+                        TableError::new(file, format!("related id {related:?} is not in the table"))
+                            .entity(&record.id),
+                    );
+                }
+            }
+        }
+        if entities.is_empty() && errors.is_empty() {
+            errors.push(TableError::new("<table>", "the table holds no entity"));
+        }
+        if !errors.is_empty() {
+            return Err(Error::InvalidTable(errors));
+        }
+        Ok(AliasTable {
+            entities: typed,
+            version: version_of(&hasher_input),
+        })
+    }
+}
+
+fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>) {
+    let id = record.id.as_str();
+    if id.trim().is_empty() {
+        errors.push(TableError::new(file, "entity with an empty id").entity(&record.name));
+        return;
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || id.starts_with('-')
+        || id.ends_with('-')
+    {
+        errors.push(
+            TableError::new(file, "id must be lowercase ASCII letters, digits and inner hyphens")
+                .entity(id),
+        );
+    }
+    if record.name.trim().is_empty() {
+        errors.push(TableError::new(file, "empty canonical name").entity(id));
+    }
+    let lists: [(&str, &Vec<String>); 6] = [
+        ("aliases", &record.aliases),
+        ("acronyms", &record.acronyms),
+        ("native", &record.native),
+        ("weak", &record.weak),
+        ("ambiguous", &record.ambiguous),
+        ("not", &record.not),
+    ];
+    for (list, values) in lists {
+        for value in values {
+            if !value.chars().any(char::is_alphanumeric) {
+                errors.push(
+                    TableError::new(file, format!("empty name in `{list}`"))
+                        .entity(id)
+                        .alias(value),
+                );
+            }
+        }
+    }
+    for acronym in &record.acronyms {
+        if acronym.chars().any(char::is_lowercase) {
+            errors.push(
+                TableError::new(file, "acronyms are written in upper case")
+                    .entity(id)
+                    .alias(acronym),
+            );
+        }
+    }
+    for native in &record.native {
+        if !native.chars().any(is_arabic_script) {
+            errors.push(
+                TableError::new(file, "a `native` name must be written in Arabic script")
+                    .entity(id)
+                    .alias(native),
+            );
+        }
+    }
+}
+
+pub(crate) fn is_arabic_script(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// A short, stable content hash of the sources: equal tables, equal versions.
+fn version_of(sources: &[(String, String)]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&(String, String)> = sources.iter().collect();
+    sorted.sort_by(|a, b| file_name(&a.0).cmp(file_name(&b.0)));
+    let mut hasher = Sha256::new();
+    for (file, text) in sorted {
+        hasher.update(file_name(file).as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize();
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors_of(text: &str) -> Vec<String> {
+        match AliasTable::from_sources([("t.toml".to_string(), text.to_string())]) {
+            Ok(_) => vec![],
+            Err(Error::InvalidTable(errors)) => errors.iter().map(|e| e.to_string()).collect(),
+            Err(other) => vec![other.to_string()],
+        }
+    }
+
+    #[test]
+    fn structural_errors_name_file_entity_and_alias() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "unknown type",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"planet\"\n",
+                "t.toml: entity \"a\": unknown type \"planet\"",
+            ),
+            (
+                "empty name",
+                "[[entity]]\nid = \"a\"\nname = \" \"\ntype = \"person\"\n",
+                "t.toml: entity \"a\": empty canonical name",
+            ),
+            (
+                "duplicate id",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\n[[entity]]\nid = \"a\"\nname = \"B\"\ntype = \"person\"\n",
+                "t.toml: entity \"a\": duplicate id",
+            ),
+            (
+                "empty alias",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\naliases = [\"--\"]\n",
+                "t.toml: entity \"a\": alias \"--\": empty name in `aliases`",
+            ),
+            (
+                "lowercase acronym",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\nacronyms = [\"abc\"]\n",
+                "t.toml: entity \"a\": alias \"abc\": acronyms are written in upper case",
+            ),
+            (
+                "unreadable toml",
+                "[[entity]\nid = 1",
+                "t.toml: not valid alias TOML",
+            ),
+            (
+                "unknown field",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\nalias = [\"B\"]\n",
+                "t.toml: not valid alias TOML",
+            ),
+            (
+                "unknown related id",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\nrelated = [\"b\"]\n",
+                "t.toml: entity \"a\": related id \"b\" is not in the table",
+            ),
+            (
+                "bad id",
+                "[[entity]]\nid = \"Bad Id\"\nname = \"A\"\ntype = \"person\"\n",
+                "t.toml: entity \"Bad Id\": id must be lowercase",
+            ),
+        ];
+        for (name, text, expected) in cases {
+            let errors = errors_of(text);
+            assert!(
+                errors.iter().any(|e| e.starts_with(expected)),
+                "{name}: expected an error starting with {expected:?}, got {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn valid_table_parses_and_versions_are_content_hashes() {
+        let text = "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\n";
+        let one = AliasTable::from_sources([("x/t.toml".to_string(), text.to_string())]).unwrap();
+        let same = AliasTable::from_sources([("y/t.toml".to_string(), text.to_string())]).unwrap();
+        let other = AliasTable::from_sources([(
+            "t.toml".to_string(),
+            text.replace("\"A\"", "\"B\""),
+        )])
+        .unwrap();
+        assert_eq!(one.entities.len(), 1);
+        assert_eq!(one.version, same.version);
+        assert_ne!(one.version, other.version);
+    }
+}
