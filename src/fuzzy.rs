@@ -125,7 +125,9 @@ impl FuzzyIndex {
                     continue;
                 }
                 let candidate = &self.vocabulary[id as usize];
-                let limit = allowed.min(max_word_distance(candidate.chars().count()));
+                // The longer word's budget: `align` narrows it to the shorter
+                // word's unless the rest of the name is there letter for letter.
+                let limit = allowed.max(max_word_distance(candidate.chars().count()));
                 let distance = strsim::damerau_levenshtein(word, candidate) as u32;
                 if distance <= limit {
                     found.push((id, distance));
@@ -222,6 +224,7 @@ fn align(
     }
     let mut distance = 0;
     let mut exact_words = 0;
+    let mut stretched_words = 0;
     for (offset, &word) in words.iter().enumerate() {
         let token = &doc.tokens[first + offset];
         if doc.folded_key(token) == fuzzy.vocabulary[word as usize] {
@@ -232,7 +235,20 @@ fn align(
             .get(&(first + offset))?
             .iter()
             .find(|(id, _)| *id == word)?;
+        let shorter = doc
+            .folded_key(token)
+            .chars()
+            .count()
+            .min(fuzzy.vocabulary[word as usize].chars().count());
+        if *cost > max_word_distance(shorter) {
+            stretched_words += 1;
+        }
         distance += cost;
+    }
+    // A word may use the longer word's edit budget ("Islamist" for "Islamic")
+    // only inside a name whose other words, at least two, match exactly.
+    if stretched_words > 0 && (stretched_words > 1 || exact_words < 2) {
+        return None;
     }
     let key = &index.folded.keys[pattern as usize];
     let letters = key.chars().filter(|c| *c != ' ').count();

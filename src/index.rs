@@ -41,7 +41,8 @@ pub enum CaseRule {
     Any,
     /// One-word names start with a capital: "Turkey" but not "turkey".
     Capitalized,
-    /// Acronyms of two letters: letter for letter ("US", not "us" or "Us").
+    /// Acronyms of two letters and mixed-case names: letter for letter
+    /// ("US", not "us" or "Us"; "LeT", not "Let").
     Exact,
     /// Longer acronyms: upper case ("ISIS") or title case ("Isis"), one-letter
     /// parts upper case ("Isis-K"), never all lower case ("isi").
@@ -251,7 +252,7 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
 
     let mut push = |surface: &str, kind: AliasKind| {
         let key = basic_key(surface);
-        let kind = if kind == AliasKind::Name && acronyms.contains(&key) {
+        let kind = if kind != AliasKind::Native && acronyms.contains(&key) {
             AliasKind::Acronym
         } else {
             kind
@@ -266,6 +267,8 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
             AliasKind::Acronym if letters.chars().count() <= 2 => CaseRule::Exact,
             AliasKind::Acronym => CaseRule::UpperOrTitle,
             AliasKind::Native => CaseRule::Any,
+            // "LeT", "JeM", "PoK": the inner capitals are the name; "Let" is a word.
+            _ if has_inner_capital(surface) => CaseRule::Exact,
             _ if token_count == 1 => CaseRule::Capitalized,
             _ => CaseRule::Any,
         };
@@ -295,6 +298,18 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
     for extra in record.weak.iter().chain(&record.ambiguous) {
         push(extra, AliasKind::Name);
     }
+}
+
+/// A word with a capital after a lower-case letter: "LeT", "HuJI", "McChrystal".
+fn has_inner_capital(name: &str) -> bool {
+    name.split(|c: char| !c.is_alphanumeric()).any(|word| {
+        let mut seen_lower = false;
+        word.chars().any(|c| {
+            let inner = seen_lower && c.is_uppercase();
+            seen_lower |= c.is_lowercase();
+            inner
+        })
+    })
 }
 
 /// An alias key held by two entities is an error unless both mark it shared.

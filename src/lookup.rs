@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::candidates::{case_rule_holds, score};
 use crate::error::{Error, Result};
-use crate::fuzzy::{fuzzy_score, max_name_distance};
+use crate::fuzzy::{fuzzy_score, max_name_distance, max_word_distance};
 use crate::index::{AliasKind, Index};
 use crate::normalize::normalize;
 use crate::resolve::normalisation_steps;
@@ -120,15 +120,24 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
                     continue;
                 }
                 let mut distance = 0;
-                let aligned = pattern_words.iter().zip(&options).all(|(want, offered)| {
+                let mut exact_words = 0;
+                let mut stretched_words = 0;
+                let aligned = pattern_words.iter().zip(&options).zip(&words).all(|((want, offered), written)| {
                     match offered.iter().find(|(id, _)| id == want) {
                         Some(&(_, cost)) => {
+                            let shorter = written.chars().count().min(fuzzy.vocabulary[*want as usize].chars().count());
+                            if cost == 0 {
+                                exact_words += 1;
+                            } else if cost > max_word_distance(shorter) {
+                                stretched_words += 1;
+                            }
                             distance += cost;
                             true
                         }
                         None => false,
                     }
                 });
+                let aligned = aligned && (stretched_words == 0 || (stretched_words == 1 && exact_words >= 2));
                 let key = &index.folded.keys[pattern as usize];
                 let letters = key.chars().filter(|c| *c != ' ').count();
                 if !aligned || distance == 0 || distance > max_name_distance(letters, words.len()) {

@@ -149,10 +149,14 @@ fn explain(candidate: &Candidate, written: &str, alias: &str, kind: AliasKind, t
             definition.0,
             definition.1
         ),
-        (Evidence::Fuzzy { distance }, _) => format!(
-            "fuzzy match of alias {alias:?}: edit distance {distance} after normalisation ({})",
-            normalisation_steps(written, alias).join(", ")
-        ),
+        (Evidence::Fuzzy { distance }, _) => {
+            let steps = normalisation_steps(written, alias);
+            let mut line = format!("fuzzy match of alias {alias:?}: edit distance {distance}");
+            if !steps.is_empty() {
+                line.push_str(&format!(" after normalisation ({})", steps.join(", ")));
+            }
+            line
+        }
         (_, MatchKind::Exact) if kind == AliasKind::Canonical => "exact match of the canonical name".to_string(),
         (_, MatchKind::Exact) => format!("exact match of alias {alias:?}"),
         (_, MatchKind::Acronym) if written == alias => format!("acronym {alias:?}, case as listed"),
