@@ -90,15 +90,28 @@ enum Key {
     Folded,
 }
 
-fn scan(index: &Index, patterns: &PatternSet, doc: &NormalizedText, text: &str, key: Key, out: &mut Vec<Candidate>) {
+fn scan(
+    index: &Index,
+    patterns: &PatternSet,
+    doc: &NormalizedText,
+    text: &str,
+    key: Key,
+    out: &mut Vec<Candidate>,
+) {
     let haystack = match key {
         Key::Basic => doc.basic.as_str(),
         Key::Folded => doc.folded.as_str(),
     };
     for hit in patterns.automaton.find_overlapping_iter(haystack) {
         let (first, last) = match key {
-            Key::Basic => (doc.token_at_basic_start(hit.start()), doc.token_at_basic_end(hit.end())),
-            Key::Folded => (doc.token_at_folded_start(hit.start()), doc.token_at_folded_end(hit.end())),
+            Key::Basic => (
+                doc.token_at_basic_start(hit.start()),
+                doc.token_at_basic_end(hit.end()),
+            ),
+            Key::Folded => (
+                doc.token_at_folded_start(hit.start()),
+                doc.token_at_folded_end(hit.end()),
+            ),
         };
         let (Some(first), Some(last)) = (first, last) else {
             continue;
@@ -112,8 +125,14 @@ fn scan(index: &Index, patterns: &PatternSet, doc: &NormalizedText, text: &str, 
                 continue;
             }
             let (kind, score) = classify(alias.kind, &alias.surface, surface, tokens, key);
-            let score = if alias.weak { score * score::WEAK_FACTOR } else { score };
-            let best = by_entity.entry(alias.entity).or_insert((alias_id, kind, score));
+            let score = if alias.weak {
+                score * score::WEAK_FACTOR
+            } else {
+                score
+            };
+            let best = by_entity
+                .entry(alias.entity)
+                .or_insert((alias_id, kind, score));
             if score > best.2 {
                 *best = (alias_id, kind, score);
             }
@@ -123,9 +142,22 @@ fn scan(index: &Index, patterns: &PatternSet, doc: &NormalizedText, text: &str, 
         }
         let mut choices: Vec<(Choice, MatchKind)> = by_entity
             .into_iter()
-            .map(|(entity, (alias, kind, score))| (Choice { entity, alias, score }, kind))
+            .map(|(entity, (alias, kind, score))| {
+                (
+                    Choice {
+                        entity,
+                        alias,
+                        score,
+                    },
+                    kind,
+                )
+            })
             .collect();
-        choices.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.0.entity.cmp(&b.0.entity)));
+        choices.sort_by(|a, b| {
+            b.0.score
+                .total_cmp(&a.0.score)
+                .then(a.0.entity.cmp(&b.0.entity))
+        });
         let kind = choices[0].1;
         let weak = index.aliases[choices[0].0.alias as usize].weak;
         out.push(Candidate {
@@ -141,16 +173,30 @@ fn scan(index: &Index, patterns: &PatternSet, doc: &NormalizedText, text: &str, 
     }
 }
 
-fn classify(kind: AliasKind, alias: &str, surface: &str, tokens: &[Token], key: Key) -> (MatchKind, f32) {
+fn classify(
+    kind: AliasKind,
+    alias: &str,
+    surface: &str,
+    tokens: &[Token],
+    key: Key,
+) -> (MatchKind, f32) {
     match kind {
         AliasKind::Acronym => {
             let all_upper = tokens.iter().all(|t| t.shape == CaseShape::Upper);
-            let score = if all_upper { score::ACRONYM_UPPER } else { score::ACRONYM_TITLE };
+            let score = if all_upper {
+                score::ACRONYM_UPPER
+            } else {
+                score::ACRONYM_TITLE
+            };
             (MatchKind::Acronym, score)
         }
         AliasKind::Native => (MatchKind::NativeScript, score::NATIVE),
         AliasKind::Canonical | AliasKind::Name if surface == alias => {
-            let score = if kind == AliasKind::Canonical { score::CANONICAL_EXACT } else { score::ALIAS_EXACT };
+            let score = if kind == AliasKind::Canonical {
+                score::CANONICAL_EXACT
+            } else {
+                score::ALIAS_EXACT
+            };
             (MatchKind::Exact, score)
         }
         _ if key == Key::Folded => (MatchKind::Normalized, score::TRANSLITERATED),
@@ -171,7 +217,10 @@ pub fn case_rule_holds(rule: CaseRule, letters: &str, tokens: &[Token], text: &s
             written.eq(letters.chars())
         }
         CaseRule::UpperOrTitle => tokens.iter().all(|t| {
-            let length = text[t.start..t.end].chars().filter(|c| c.is_alphanumeric()).count();
+            let length = text[t.start..t.end]
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .count();
             match t.shape {
                 CaseShape::Upper | CaseShape::Uncased => true,
                 CaseShape::Title => length >= 3,
@@ -189,24 +238,106 @@ mod tests {
     #[test]
     fn case_rules_table() {
         let cases: &[(&str, CaseRule, &str, &str, bool)] = &[
-            ("two-letter acronym exact", CaseRule::Exact, "US", "US", true),
-            ("two-letter acronym lower", CaseRule::Exact, "US", "us", false),
-            ("two-letter acronym title", CaseRule::Exact, "IS", "Is", false),
+            (
+                "two-letter acronym exact",
+                CaseRule::Exact,
+                "US",
+                "US",
+                true,
+            ),
+            (
+                "two-letter acronym lower",
+                CaseRule::Exact,
+                "US",
+                "us",
+                false,
+            ),
+            (
+                "two-letter acronym title",
+                CaseRule::Exact,
+                "IS",
+                "Is",
+                false,
+            ),
             ("dotted acronym", CaseRule::Exact, "US", "U.S.", true),
-            ("long acronym upper", CaseRule::UpperOrTitle, "ISI", "ISI", true),
-            ("long acronym title", CaseRule::UpperOrTitle, "ISI", "Isi", true),
-            ("long acronym lower", CaseRule::UpperOrTitle, "ISI", "isi", false),
-            ("hyphenated acronym title", CaseRule::UpperOrTitle, "ISISK", "Isis-K", true),
-            ("one-letter part lower", CaseRule::UpperOrTitle, "ISISK", "Isis-k", false),
-            ("two-letter part title", CaseRule::UpperOrTitle, "ISK", "Is-K", false),
-            ("one-word name capitalised", CaseRule::Capitalized, "", "Turkey", true),
-            ("one-word name lower", CaseRule::Capitalized, "", "turkey", false),
-            ("one-word name upper", CaseRule::Capitalized, "", "TURKEY", true),
-            ("multi-word name lower", CaseRule::Any, "", "islamic state", true),
+            (
+                "long acronym upper",
+                CaseRule::UpperOrTitle,
+                "ISI",
+                "ISI",
+                true,
+            ),
+            (
+                "long acronym title",
+                CaseRule::UpperOrTitle,
+                "ISI",
+                "Isi",
+                true,
+            ),
+            (
+                "long acronym lower",
+                CaseRule::UpperOrTitle,
+                "ISI",
+                "isi",
+                false,
+            ),
+            (
+                "hyphenated acronym title",
+                CaseRule::UpperOrTitle,
+                "ISISK",
+                "Isis-K",
+                true,
+            ),
+            (
+                "one-letter part lower",
+                CaseRule::UpperOrTitle,
+                "ISISK",
+                "Isis-k",
+                false,
+            ),
+            (
+                "two-letter part title",
+                CaseRule::UpperOrTitle,
+                "ISK",
+                "Is-K",
+                false,
+            ),
+            (
+                "one-word name capitalised",
+                CaseRule::Capitalized,
+                "",
+                "Turkey",
+                true,
+            ),
+            (
+                "one-word name lower",
+                CaseRule::Capitalized,
+                "",
+                "turkey",
+                false,
+            ),
+            (
+                "one-word name upper",
+                CaseRule::Capitalized,
+                "",
+                "TURKEY",
+                true,
+            ),
+            (
+                "multi-word name lower",
+                CaseRule::Any,
+                "",
+                "islamic state",
+                true,
+            ),
         ];
         for (name, rule, letters, text, expected) in cases {
             let doc = normalize(text);
-            assert_eq!(case_rule_holds(*rule, letters, &doc.tokens, text), *expected, "{name}");
+            assert_eq!(
+                case_rule_holds(*rule, letters, &doc.tokens, text),
+                *expected,
+                "{name}"
+            );
         }
     }
 }

@@ -85,7 +85,10 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldDocument>> {
             continue;
         }
         let document = serde_json::from_str(line).map_err(|error| {
-            Error::invalid_argument(format!("{}:{}", path.display(), number + 1), error.to_string())
+            Error::invalid_argument(
+                format!("{}:{}", path.display(), number + 1),
+                error.to_string(),
+            )
         })?;
         documents.push(document);
     }
@@ -143,8 +146,16 @@ pub fn score_document(report: &mut Report, gold: &GoldDocument, predicted: &[Men
 impl Report {
     pub fn finish(&mut self) {
         let tp = self.true_positives as f64;
-        self.precision = if self.predicted_counted == 0 { 0.0 } else { tp / self.predicted_counted as f64 };
-        self.recall = if self.gold == 0 { 0.0 } else { tp / self.gold as f64 };
+        self.precision = if self.predicted_counted == 0 {
+            0.0
+        } else {
+            tp / self.predicted_counted as f64
+        };
+        self.recall = if self.gold == 0 {
+            0.0
+        } else {
+            tp / self.gold as f64
+        };
         self.f1 = if self.precision + self.recall == 0.0 {
             0.0
         } else {
@@ -195,6 +206,9 @@ mod tests {
         }
     }
 
+    /// (name, predictions, true positives, false positives, false negatives, exact spans)
+    type Case = (&'static str, Vec<Mention>, usize, usize, usize, usize);
+
     #[test]
     fn scoring_rules_table() {
         let gold: GoldDocument = serde_json::from_str(
@@ -206,19 +220,63 @@ mod tests {
         )
         .unwrap();
         // (name, predictions, tp, fp, fn, exact spans)
-        let cases: Vec<(&str, Vec<Mention>, usize, usize, usize, usize)> = vec![
-            ("all right", vec![predicted(0, 7, "taliban"), predicted(10, 14, "isis-k"), predicted(20, 23, "ttp")], 3, 0, 0, 3),
-            ("overlap counts, exact span counted apart", vec![predicted(0, 5, "iea")], 1, 0, 2, 0),
-            ("wrong entity is a false positive", vec![predicted(20, 23, "tlp")], 0, 1, 3, 0),
-            ("ignored span is not counted", vec![predicted(30, 38, "pakistan")], 0, 0, 3, 0),
-            ("a gold mention matches once", vec![predicted(0, 3, "taliban"), predicted(3, 7, "taliban")], 1, 1, 2, 0),
+        let cases: Vec<Case> = vec![
+            (
+                "all right",
+                vec![
+                    predicted(0, 7, "taliban"),
+                    predicted(10, 14, "isis-k"),
+                    predicted(20, 23, "ttp"),
+                ],
+                3,
+                0,
+                0,
+                3,
+            ),
+            (
+                "overlap counts, exact span counted apart",
+                vec![predicted(0, 5, "iea")],
+                1,
+                0,
+                2,
+                0,
+            ),
+            (
+                "wrong entity is a false positive",
+                vec![predicted(20, 23, "tlp")],
+                0,
+                1,
+                3,
+                0,
+            ),
+            (
+                "ignored span is not counted",
+                vec![predicted(30, 38, "pakistan")],
+                0,
+                0,
+                3,
+                0,
+            ),
+            (
+                "a gold mention matches once",
+                vec![predicted(0, 3, "taliban"), predicted(3, 7, "taliban")],
+                1,
+                1,
+                2,
+                0,
+            ),
         ];
         for (name, predictions, tp, fp, fn_, exact) in cases {
             let mut report = Report::default();
             score_document(&mut report, &gold, &predictions, "");
             report.finish();
             assert_eq!(
-                (report.true_positives, report.false_positives, report.false_negatives, report.exact_spans),
+                (
+                    report.true_positives,
+                    report.false_positives,
+                    report.false_negatives,
+                    report.exact_spans
+                ),
                 (tp, fp, fn_, exact),
                 "{name}"
             );

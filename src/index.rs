@@ -431,7 +431,12 @@ mod tests {
         ];
         for (name, text, ok) in cases {
             let result = Index::build(&table(text));
-            assert_eq!(result.is_ok(), *ok, "{name}: {:?}", result.err().map(|e| e.to_string()));
+            assert_eq!(
+                result.is_ok(),
+                *ok,
+                "{name}: {:?}",
+                result.err().map(|e| e.to_string())
+            );
             if let Err(error) = result {
                 let message = error.to_string();
                 assert!(message.contains("t.toml: entity"), "{name}: {message}");
@@ -443,15 +448,27 @@ mod tests {
     #[test]
     fn spelling_variants_table() {
         let cases: &[(&str, &[&str])] = &[
-            ("Hizb-e-Islami", &["hizb e islami", "hizb islami", "hizbeislami"]),
-            ("Lashkar-e-Taiba", &["lashkar e taiba", "lashkar taiba", "lashkaretaiba"]),
+            (
+                "Hizb-e-Islami",
+                &["hizb e islami", "hizb islami", "hizbeislami"],
+            ),
+            (
+                "Lashkar-e-Taiba",
+                &["lashkar e taiba", "lashkar taiba", "lashkaretaiba"],
+            ),
             ("Al-Qaeda", &["al kaeda"]),
-            ("Harkat-ul-Mujahideen", &["harkat al mujahidin", "harkatalmujahidin"]),
+            (
+                "Harkat-ul-Mujahideen",
+                &["harkat al mujahidin", "harkatalmujahidin"],
+            ),
         ];
         for (name, expected) in cases {
             let variants = spelling_variants(name);
             for key in *expected {
-                assert!(variants.contains(&key.to_string()), "{name}: {key} not in {variants:?}");
+                assert!(
+                    variants.contains(&key.to_string()),
+                    "{name}: {key} not in {variants:?}"
+                );
             }
         }
     }
@@ -459,8 +476,20 @@ mod tests {
     #[test]
     fn the_default_table_compiles_and_holds_the_reference_entities() {
         let index = Index::embedded().expect("the embedded table is valid");
-        assert!(index.entities.len() >= 300, "only {} entities", index.entities.len());
-        for id in ["isis-k", "ttp", "taliban", "isi", "torkham", "munir-akram", "aslam-farooqi"] {
+        assert!(
+            index.entities.len() >= 300,
+            "only {} entities",
+            index.entities.len()
+        );
+        for id in [
+            "isis-k",
+            "ttp",
+            "taliban",
+            "isi",
+            "torkham",
+            "munir-akram",
+            "aslam-farooqi",
+        ] {
             assert!(index.entity(id).is_some(), "{id} missing");
         }
     }

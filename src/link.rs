@@ -18,18 +18,113 @@ const MAX_PARTIAL_WORDS: usize = 3;
 /// Words that never stand for a person on their own: titles, honorifics,
 /// particles and given names too common to point at one person.
 const NOT_A_PARTIAL_NAME: &[&str] = &[
-    "mullah", "mulla", "maulana", "mawlawi", "maulvi", "molvi", "mufti", "hafiz", "qari", "haji", "hajji",
-    "sheikh", "shaikh", "syed", "sayed", "sayyid", "said", "pir", "ustad", "ustaz", "amir", "emir", "mir",
-    "malik", "sardar", "nawab", "qazi", "mirza", "khan", "shah", "gul", "sher", "ali", "hassan", "hasan",
-    "hussain", "husain", "muhammad", "mohammad", "mohammed", "muhammed", "mohamed", "ahmad", "ahmed", "abdul",
-    "abd", "abu", "ibn", "bin", "bint", "al", "el", "ul", "ur", "ud", "din", "uddin", "general", "gen", "president",
-    "minister", "prime", "mr", "mrs", "ms", "dr", "sir", "lord", "saint", "the", "of", "van", "von", "de", "da",
-    "michael", "john", "david", "james", "robert", "william", "richard", "thomas", "joseph", "joe", "mark",
-    "peter", "paul", "george", "ned", "tom", "abdullah", "mohammad", "noor", "nur", "gen", "lt", "col",
+    "mullah",
+    "mulla",
+    "maulana",
+    "mawlawi",
+    "maulvi",
+    "molvi",
+    "mufti",
+    "hafiz",
+    "qari",
+    "haji",
+    "hajji",
+    "sheikh",
+    "shaikh",
+    "syed",
+    "sayed",
+    "sayyid",
+    "said",
+    "pir",
+    "ustad",
+    "ustaz",
+    "amir",
+    "emir",
+    "mir",
+    "malik",
+    "sardar",
+    "nawab",
+    "qazi",
+    "mirza",
+    "khan",
+    "shah",
+    "gul",
+    "sher",
+    "ali",
+    "hassan",
+    "hasan",
+    "hussain",
+    "husain",
+    "muhammad",
+    "mohammad",
+    "mohammed",
+    "muhammed",
+    "mohamed",
+    "ahmad",
+    "ahmed",
+    "abdul",
+    "abd",
+    "abu",
+    "ibn",
+    "bin",
+    "bint",
+    "al",
+    "el",
+    "ul",
+    "ur",
+    "ud",
+    "din",
+    "uddin",
+    "general",
+    "gen",
+    "president",
+    "minister",
+    "prime",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "lord",
+    "saint",
+    "the",
+    "of",
+    "van",
+    "von",
+    "de",
+    "da",
+    "michael",
+    "john",
+    "david",
+    "james",
+    "robert",
+    "william",
+    "richard",
+    "thomas",
+    "joseph",
+    "joe",
+    "mark",
+    "peter",
+    "paul",
+    "george",
+    "ned",
+    "tom",
+    "abdullah",
+    "mohammad",
+    "noor",
+    "nur",
+    "gen",
+    "lt",
+    "col",
 ];
 
 /// Applies the document-level rules to settled candidates.
-pub fn link(index: &Index, doc: &NormalizedText, text: &str, settled: Vec<Candidate>) -> Vec<Candidate> {
+pub fn link(
+    index: &Index,
+    doc: &NormalizedText,
+    text: &str,
+    settled: Vec<Candidate>,
+) -> Vec<Candidate> {
     let mut mentions = choose_among_shared(index, settled);
     drop_unsupported_weak(&mut mentions);
     link_partial_names_and_acronyms(index, doc, text, mentions)
@@ -52,10 +147,15 @@ fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candi
         own * 2 + related
     };
     for mention in mentions.iter_mut().filter(|m| m.choices.len() > 1) {
-        let supports: Vec<u32> = mention.choices.iter().map(|c| support_of(c.entity)).collect();
+        let supports: Vec<u32> = mention
+            .choices
+            .iter()
+            .map(|c| support_of(c.entity))
+            .collect();
         let best = supports.iter().copied().max().unwrap_or(0);
         // Stable: among equally supported choices the table's best order stays.
-        let mut ranked: Vec<(Choice, u32)> = mention.choices.iter().copied().zip(supports).collect();
+        let mut ranked: Vec<(Choice, u32)> =
+            mention.choices.iter().copied().zip(supports).collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)));
         let decided = best > 0 && ranked.get(1).is_none_or(|second| second.1 < best);
         mention.choices = ranked
@@ -77,7 +177,11 @@ fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candi
 
 /// A weak alias stands only where its entity is also mentioned otherwise.
 fn drop_unsupported_weak(mentions: &mut Vec<Candidate>) {
-    let strong: Vec<u32> = mentions.iter().filter(|m| !m.weak).map(|m| m.entity()).collect();
+    let strong: Vec<u32> = mentions
+        .iter()
+        .filter(|m| !m.weak)
+        .map(|m| m.entity())
+        .collect();
     mentions.retain(|m| !m.weak || strong.contains(&m.entity()));
 }
 
@@ -109,7 +213,11 @@ fn link_partial_names_and_acronyms(
             let alias = mention.choices[0].alias;
             if entity.entity_type == EntityType::Person && mention.kind != MatchKind::PartialName {
                 let surface = &text[mention.start_byte..mention.end_byte];
-                for name in [entity.name.as_str(), surface, index.aliases[alias as usize].surface.as_str()] {
+                for name in [
+                    entity.name.as_str(),
+                    surface,
+                    index.aliases[alias as usize].surface.as_str(),
+                ] {
                     for form in shorter_forms_of(name) {
                         shorter_forms.insert(form, antecedent(alias));
                     }
@@ -140,7 +248,9 @@ fn link_partial_names_and_acronyms(
                 start_byte: token.start,
                 end_byte: token.end,
                 kind: MatchKind::DocumentAcronym,
-                evidence: Evidence::DocumentAcronym { definition: antecedent.span },
+                evidence: Evidence::DocumentAcronym {
+                    definition: antecedent.span,
+                },
                 choices: vec![Choice {
                     entity: antecedent.entity,
                     alias: antecedent.alias,
@@ -164,7 +274,10 @@ fn shorter_forms_of(name: &str) -> Vec<String> {
     for length in 1..words.len().min(MAX_PARTIAL_WORDS + 1) {
         for start in 0..=words.len() - length {
             let run = &words[start..start + length];
-            if run.iter().all(|w| NOT_A_PARTIAL_NAME.contains(w) || w.chars().count() < 3) {
+            if run
+                .iter()
+                .all(|w| NOT_A_PARTIAL_NAME.contains(w) || w.chars().count() < 3)
+            {
                 continue;
             }
             if length < words.len() {
@@ -189,7 +302,10 @@ fn partial_name_at(
     let longest = MAX_PARTIAL_WORDS.min(limit - i);
     for length in (1..=longest).rev() {
         let tokens = &doc.tokens[i..i + length];
-        if !tokens.iter().all(|t| t.shape.is_capitalized() && t.shape != CaseShape::Uncased) {
+        if !tokens
+            .iter()
+            .all(|t| t.shape.is_capitalized() && t.shape != CaseShape::Uncased)
+        {
             continue;
         }
         let key = doc.basic[tokens[0].basic.0..tokens[length - 1].basic.1].to_string();
@@ -197,14 +313,20 @@ fn partial_name_at(
             continue;
         };
         let _ = (text, index);
-        let score = if length > 1 { score::PARTIAL_MULTI_WORD } else { score::PARTIAL_ONE_WORD };
+        let score = if length > 1 {
+            score::PARTIAL_MULTI_WORD
+        } else {
+            score::PARTIAL_ONE_WORD
+        };
         return Some(Candidate {
             first: i,
             end: i + length,
             start_byte: tokens[0].start,
             end_byte: tokens[length - 1].end,
             kind: MatchKind::PartialName,
-            evidence: Evidence::Partial { antecedent: antecedent.span },
+            evidence: Evidence::Partial {
+                antecedent: antecedent.span,
+            },
             choices: vec![Choice {
                 entity: antecedent.entity,
                 alias: antecedent.alias,
@@ -218,13 +340,20 @@ fn partial_name_at(
 
 /// "Balochistan Liberation Army (BLA)": the acronym right after a mention, in
 /// parentheses, in upper case, whose letters appear in order in the name.
-fn defined_acronym(doc: &NormalizedText, text: &str, mention: &Candidate) -> Option<(String, usize)> {
+fn defined_acronym(
+    doc: &NormalizedText,
+    text: &str,
+    mention: &Candidate,
+) -> Option<(String, usize)> {
     let token_index = mention.end;
     let token = doc.tokens.get(token_index)?;
     if text[mention.end_byte..token.start].trim() != "(" {
         return None;
     }
-    let after = doc.tokens.get(token_index + 1).map_or(text.len(), |t| t.start);
+    let after = doc
+        .tokens
+        .get(token_index + 1)
+        .map_or(text.len(), |t| t.start);
     if !text[token.end..after].trim_start().starts_with(')') {
         return None;
     }
@@ -247,7 +376,12 @@ fn defined_acronym(doc: &NormalizedText, text: &str, mention: &Candidate) -> Opt
     in_order.then(|| (acronym.to_string(), token_index))
 }
 
-fn document_acronym(doc: &NormalizedText, token_index: usize, mention: &Candidate, alias: u32) -> Candidate {
+fn document_acronym(
+    doc: &NormalizedText,
+    token_index: usize,
+    mention: &Candidate,
+    alias: u32,
+) -> Candidate {
     let token = &doc.tokens[token_index];
     Candidate {
         first: token_index,
@@ -275,18 +409,32 @@ mod tests {
     fn shorter_forms_table() {
         let cases: &[(&str, &[&str], &[&str])] = &[
             ("Munir Akram", &["akram", "munir"], &["munir akram"]),
-            ("Bilawal Bhutto Zardari", &["zardari", "bhutto zardari", "bilawal"], &["bilawal bhutto zardari"]),
-            ("Amir Khan Muttaqi", &["muttaqi", "khan muttaqi"], &["khan", "amir", "amir khan"]),
+            (
+                "Bilawal Bhutto Zardari",
+                &["zardari", "bhutto zardari", "bilawal"],
+                &["bilawal bhutto zardari"],
+            ),
+            (
+                "Amir Khan Muttaqi",
+                &["muttaqi", "khan muttaqi"],
+                &["khan", "amir", "amir khan"],
+            ),
             ("Mullah Omar", &["omar"], &["mullah"]),
             ("Michael E. Kurilla", &["kurilla"], &["michael", "e"]),
         ];
         for (name, present, absent) in cases {
             let forms = shorter_forms_of(name);
             for form in *present {
-                assert!(forms.contains(&form.to_string()), "{name}: {form} missing from {forms:?}");
+                assert!(
+                    forms.contains(&form.to_string()),
+                    "{name}: {form} missing from {forms:?}"
+                );
             }
             for form in *absent {
-                assert!(!forms.contains(&form.to_string()), "{name}: {form} should not be in {forms:?}");
+                assert!(
+                    !forms.contains(&form.to_string()),
+                    "{name}: {form} should not be in {forms:?}"
+                );
             }
         }
     }

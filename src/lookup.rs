@@ -32,19 +32,32 @@ pub struct LookupCandidate {
 }
 
 /// Ranks the entities a bare name may refer to, best first.
-pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> Result<Vec<LookupCandidate>> {
+pub fn lookup(
+    index: &Index,
+    name: &str,
+    limit: usize,
+    types: &[EntityType],
+) -> Result<Vec<LookupCandidate>> {
     if !name.chars().any(char::is_alphanumeric) {
-        return Err(Error::invalid_argument("name", "must contain at least one letter or digit"));
+        return Err(Error::invalid_argument(
+            "name",
+            "must contain at least one letter or digit",
+        ));
     }
     if limit > MAX_LIMIT {
-        return Err(Error::invalid_argument("limit", format!("{limit} is over the maximum of {MAX_LIMIT}")));
+        return Err(Error::invalid_argument(
+            "limit",
+            format!("{limit} is over the maximum of {MAX_LIMIT}"),
+        ));
     }
     let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
     let name = name.trim();
     let doc = normalize(name);
     let mut best: HashMap<u32, LookupCandidate> = HashMap::new();
     let mut offer = |candidate: LookupCandidate| {
-        let entry = best.entry(candidate.entity).or_insert_with(|| candidate.clone());
+        let entry = best
+            .entry(candidate.entity)
+            .or_insert_with(|| candidate.clone());
         if candidate.score > entry.score {
             *entry = candidate;
         }
@@ -54,16 +67,34 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
         for &alias_id in &index.basic.aliases[pattern as usize] {
             let alias = &index.aliases[alias_id as usize];
             let (kind, mut value, explanation) = match alias.kind {
-                AliasKind::Acronym => (MatchKind::Acronym, score::ACRONYM_UPPER, format!("acronym {:?}", alias.surface)),
-                AliasKind::Native => (MatchKind::NativeScript, score::NATIVE, format!("Arabic-script name {:?}", alias.surface)),
-                AliasKind::Canonical if alias.surface == name => {
-                    (MatchKind::Exact, score::CANONICAL_EXACT, "exact match of the canonical name".to_string())
-                }
-                _ if alias.surface == name => (MatchKind::Exact, score::ALIAS_EXACT, format!("exact match of alias {:?}", alias.surface)),
+                AliasKind::Acronym => (
+                    MatchKind::Acronym,
+                    score::ACRONYM_UPPER,
+                    format!("acronym {:?}", alias.surface),
+                ),
+                AliasKind::Native => (
+                    MatchKind::NativeScript,
+                    score::NATIVE,
+                    format!("Arabic-script name {:?}", alias.surface),
+                ),
+                AliasKind::Canonical if alias.surface == name => (
+                    MatchKind::Exact,
+                    score::CANONICAL_EXACT,
+                    "exact match of the canonical name".to_string(),
+                ),
+                _ if alias.surface == name => (
+                    MatchKind::Exact,
+                    score::ALIAS_EXACT,
+                    format!("exact match of alias {:?}", alias.surface),
+                ),
                 _ => (
                     MatchKind::Normalized,
                     score::NORMALIZED,
-                    format!("alias {:?} after normalisation: {}", alias.surface, normalisation_steps(name, &alias.surface).join(", ")),
+                    format!(
+                        "alias {:?} after normalisation: {}",
+                        alias.surface,
+                        normalisation_steps(name, &alias.surface).join(", ")
+                    ),
                 ),
             };
             if !case_rule_holds(alias.case, &alias.letters, &doc.tokens, name) {
@@ -72,7 +103,13 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
             if alias.shared {
                 value *= 0.75;
             }
-            offer(LookupCandidate { entity: alias.entity, score: value, kind, alias: alias_id, explanation });
+            offer(LookupCandidate {
+                entity: alias.entity,
+                score: value,
+                kind,
+                alias: alias_id,
+                explanation,
+            });
         }
     }
 
@@ -100,7 +137,11 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
     let options: Vec<Vec<(u32, u32)>> = words
         .iter()
         .map(|w| {
-            let mut found: Vec<(u32, u32)> = fuzzy.word_ids.get(*w).map(|&id| vec![(id, 0)]).unwrap_or_default();
+            let mut found: Vec<(u32, u32)> = fuzzy
+                .word_ids
+                .get(*w)
+                .map(|&id| vec![(id, 0)])
+                .unwrap_or_default();
             found.extend(fuzzy.substitutes(w));
             found
         })
@@ -115,17 +156,25 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
                 let pattern_words = &fuzzy.pattern_words[pattern as usize];
                 if pattern_words.len() != words.len() {
                     if words.len() == 1 {
-                        name_part(index, pattern, &mut offer, options[0].iter().any(|&(w, d)| w == word && d == 0));
+                        name_part(
+                            index,
+                            pattern,
+                            &mut offer,
+                            options[0].iter().any(|&(w, d)| w == word && d == 0),
+                        );
                     }
                     continue;
                 }
                 let mut distance = 0;
                 let mut exact_words = 0;
                 let mut stretched_words = 0;
-                let aligned = pattern_words.iter().zip(&options).zip(&words).all(|((want, offered), written)| {
-                    match offered.iter().find(|(id, _)| id == want) {
+                let aligned = pattern_words.iter().zip(&options).zip(&words).all(
+                    |((want, offered), written)| match offered.iter().find(|(id, _)| id == want) {
                         Some(&(_, cost)) => {
-                            let shorter = written.chars().count().min(fuzzy.vocabulary[*want as usize].chars().count());
+                            let shorter = written
+                                .chars()
+                                .count()
+                                .min(fuzzy.vocabulary[*want as usize].chars().count());
                             if cost == 0 {
                                 exact_words += 1;
                             } else if cost > max_word_distance(shorter) {
@@ -135,9 +184,10 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
                             true
                         }
                         None => false,
-                    }
-                });
-                let aligned = aligned && (stretched_words == 0 || (stretched_words == 1 && exact_words >= 2));
+                    },
+                );
+                let aligned =
+                    aligned && (stretched_words == 0 || (stretched_words == 1 && exact_words >= 2));
                 let key = &index.folded.keys[pattern as usize];
                 let letters = key.chars().filter(|c| *c != ' ').count();
                 if !aligned || distance == 0 || distance > max_name_distance(letters, words.len()) {
@@ -150,7 +200,10 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
                         score: fuzzy_score(distance, letters),
                         kind: MatchKind::Fuzzy,
                         alias: alias_id,
-                        explanation: format!("fuzzy match of alias {:?}: edit distance {distance}", alias.surface),
+                        explanation: format!(
+                            "fuzzy match of alias {:?}: edit distance {distance}",
+                            alias.surface
+                        ),
                     });
                 }
             }
@@ -159,7 +212,9 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
 
     let mut ranked: Vec<LookupCandidate> = best
         .into_values()
-        .filter(|c| types.is_empty() || types.contains(&index.entities[c.entity as usize].entity_type))
+        .filter(|c| {
+            types.is_empty() || types.contains(&index.entities[c.entity as usize].entity_type)
+        })
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entity.cmp(&b.entity)));
     ranked.truncate(limit);
@@ -170,7 +225,12 @@ pub fn lookup(index: &Index, name: &str, limit: usize, types: &[EntityType]) -> 
 }
 
 /// "Akram" alone: a word of a person's full name, ranked low.
-fn name_part(index: &Index, pattern: u32, offer: &mut impl FnMut(LookupCandidate), exact_word: bool) {
+fn name_part(
+    index: &Index,
+    pattern: u32,
+    offer: &mut impl FnMut(LookupCandidate),
+    exact_word: bool,
+) {
     if !exact_word {
         return;
     }

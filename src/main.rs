@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 use entity_resolver::server::{serve, Limits, ResolverService};
-use entity_resolver::{eval, lookup, AliasTable, Error, Index, Resolver, ResolveOptions};
+use entity_resolver::{eval, lookup, AliasTable, Error, Index, ResolveOptions, Resolver};
 
 /// Exit codes, as documented in the README.
 mod exit {
@@ -29,7 +29,11 @@ mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "entity-resolver", version, about = "Finds and resolves entity mentions in news text about Pakistan and Afghanistan")]
+#[command(
+    name = "entity-resolver",
+    version,
+    about = "Finds and resolves entity mentions in news text about Pakistan and Afghanistan"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -185,18 +189,26 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 max_batch_documents,
                 max_message_bytes,
             };
-            Ok(run_server(addr, ResolverService::new(Arc::new(index), limits)))
+            Ok(run_server(
+                addr,
+                ResolverService::new(Arc::new(index), limits),
+            ))
         }
         Command::Resolve { aliases, options } => {
             let options = options.options()?;
             let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).map_err(|source| Error::Io {
-                path: "<stdin>".to_string(),
-                source,
-            })?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|source| Error::Io {
+                    path: "<stdin>".to_string(),
+                    source,
+                })?;
             let resolution = resolver.resolve(&text, &options)?;
-            println!("{}", serde_json::to_string_pretty(&resolution).expect("resolutions serialise"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&resolution).expect("resolutions serialise")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Batch {
@@ -208,9 +220,19 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         } => {
             let options = options.options()?;
             let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
-            batch(&resolver, &options, input.as_deref(), output.as_deref(), skip_invalid)
+            batch(
+                &resolver,
+                &options,
+                input.as_deref(),
+                output.as_deref(),
+                skip_invalid,
+            )
         }
-        Command::Lookup { name, aliases, limit } => {
+        Command::Lookup {
+            name,
+            aliases,
+            limit,
+        } => {
             let index = load_index(aliases.as_deref())?;
             for candidate in lookup::lookup(&index, &name, limit, &[])? {
                 let entity = &index.entities[candidate.entity as usize];
@@ -234,7 +256,10 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 println!("    {:<13} {count}", entity_type.as_str());
             }
             println!("  aliases:    {}", summary.aliases);
-            println!("  keys:       {} basic, {} folded", summary.basic_keys, summary.folded_keys);
+            println!(
+                "  keys:       {} basic, {} folded",
+                summary.basic_keys, summary.folded_keys
+            );
             println!("  vocabulary: {} words", summary.vocabulary);
             Ok(ExitCode::SUCCESS)
         }
@@ -248,12 +273,19 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
             let report = eval::evaluate(&resolver, &gold, &corpus)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("reports serialise")
+                );
             } else {
                 print_report(&report);
             }
             if min_f1.is_some_and(|min| report.f1 < min) {
-                eprintln!("F1 {:.4} is below the required {:.4}", report.f1, min_f1.unwrap_or_default());
+                eprintln!(
+                    "F1 {:.4} is below the required {:.4}",
+                    report.f1,
+                    min_f1.unwrap_or_default()
+                );
                 return Ok(ExitCode::from(exit::BELOW_THRESHOLD));
             }
             Ok(ExitCode::SUCCESS)
@@ -263,10 +295,16 @@ fn run(command: Command) -> Result<ExitCode, Error> {
 
 fn print_report(report: &eval::Report) {
     for miss in &report.misses {
-        println!("MISS       {} {}..{} {:?} (expected {})", miss.doc, miss.start, miss.end, miss.text, miss.entity);
+        println!(
+            "MISS       {} {}..{} {:?} (expected {})",
+            miss.doc, miss.start, miss.end, miss.text, miss.entity
+        );
     }
     for hit in &report.false_hits {
-        println!("FALSE HIT  {} {}..{} {:?} -> {}", hit.doc, hit.start, hit.end, hit.text, hit.entity);
+        println!(
+            "FALSE HIT  {} {}..{} {:?} -> {}",
+            hit.doc, hit.start, hit.end, hit.text, hit.entity
+        );
     }
     println!(
         "documents {}  gold {}  true positives {} (exact spans {})  false positives {}  false negatives {}  ignored {}",
@@ -278,12 +316,18 @@ fn print_report(report: &eval::Report) {
         report.false_negatives,
         report.ignored
     );
-    println!("precision {:.4}  recall {:.4}  F1 {:.4}", report.precision, report.recall, report.f1);
+    println!(
+        "precision {:.4}  recall {:.4}  F1 {:.4}",
+        report.precision, report.recall, report.f1
+    );
 }
 
 fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -291,7 +335,10 @@ fn init_tracing(format: LogFormat) {
 }
 
 fn run_server(addr: SocketAddr, service: ResolverService) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -373,11 +420,15 @@ fn batch(
     let input_name = input.map_or("<stdin>".to_string(), |p| p.display().to_string());
     let output_name = output.map_or("<stdout>".to_string(), |p| p.display().to_string());
     let reader: Box<dyn BufRead> = match input {
-        Some(path) => Box::new(BufReader::new(std::fs::File::open(path).map_err(io_error(&input_name))?)),
+        Some(path) => Box::new(BufReader::new(
+            std::fs::File::open(path).map_err(io_error(&input_name))?,
+        )),
         None => Box::new(BufReader::new(std::io::stdin())),
     };
     let mut writer: Box<dyn Write> = match output {
-        Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(io_error(&output_name))?)),
+        Some(path) => Box::new(BufWriter::new(
+            std::fs::File::create(path).map_err(io_error(&output_name))?,
+        )),
         None => Box::new(BufWriter::new(std::io::stdout())),
     };
     let started = std::time::Instant::now();
@@ -404,7 +455,9 @@ fn batch(
                 let result = serde_json::from_str::<BatchLine>(line)
                     .map_err(|error| format!("not a {{\"id\", \"text\"}} JSON object: {error}"))
                     .and_then(|parsed| {
-                        let mut resolution = resolver.resolve(&parsed.text, options).map_err(|e| e.to_string())?;
+                        let mut resolution = resolver
+                            .resolve(&parsed.text, options)
+                            .map_err(|e| e.to_string())?;
                         resolution.id = match parsed.id {
                             serde_json::Value::String(s) => s,
                             serde_json::Value::Null => String::new(),
@@ -428,7 +481,10 @@ fn batch(
                 }
                 Err(message) => {
                     writer.flush().map_err(io_error(&output_name))?;
-                    return Err(Error::invalid_argument(format!("{input_name}:{number}"), message));
+                    return Err(Error::invalid_argument(
+                        format!("{input_name}:{number}"),
+                        message,
+                    ));
                 }
             }
         }

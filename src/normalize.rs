@@ -76,7 +76,9 @@ impl NormalizedText {
 
     /// Index of the token whose basic key ends at `offset`, if any.
     pub fn token_at_basic_end(&self, offset: usize) -> Option<usize> {
-        self.tokens.binary_search_by_key(&offset, |t| t.basic.1).ok()
+        self.tokens
+            .binary_search_by_key(&offset, |t| t.basic.1)
+            .ok()
     }
 
     pub fn token_at_folded_start(&self, offset: usize) -> Option<usize> {
@@ -171,7 +173,8 @@ fn word_end(text: &str, start: usize) -> usize {
             let rest = &text[pos + c.len_utf8()..];
             let mut after = rest.chars();
             let next = after.next();
-            let possessive = matches!(next, Some('s' | 'S')) && !after.next().is_some_and(is_word_char);
+            let possessive =
+                matches!(next, Some('s' | 'S')) && !after.next().is_some_and(is_word_char);
             if next.is_some_and(char::is_alphabetic) && !possessive && pos > start {
                 pos += c.len_utf8();
                 continue;
@@ -182,7 +185,13 @@ fn word_end(text: &str, start: usize) -> usize {
     pos
 }
 
-fn push_token(out: &mut NormalizedText, text: &str, start: usize, end: usize, scratch: &mut String) {
+fn push_token(
+    out: &mut NormalizedText,
+    text: &str,
+    start: usize,
+    end: usize,
+    scratch: &mut String,
+) {
     let raw = &text[start..end];
     if !out.basic.is_empty() {
         out.basic.push(' ');
@@ -366,26 +375,150 @@ mod tests {
             .collect()
     }
 
+    /// (raw text, basic key, folded key, case shape)
+    type ExpectedToken = (&'static str, &'static str, &'static str, CaseShape);
+    type KeyFn = fn(&str) -> String;
+
     #[test]
     fn tokenisation_table() {
         use CaseShape::*;
-        let cases: &[(&str, &str, &[(&str, &str, &str, CaseShape)])] = &[
-            ("possessive stays outside", "Taliban’s fighters", &[("Taliban", "taliban", "taliban", Title), ("s", "s", "s", Lower), ("fighters", "fighters", "fighters", Lower)]),
-            ("straight possessive", "Pakistan's", &[("Pakistan", "pakistan", "pakistan", Title), ("s", "s", "s", Lower)]),
-            ("in-word apostrophe joins", "Jama'at", &[("Jama'at", "jamaat", "jamat", Title)]),
-            ("hyphens split", "Tehrik-e-Taliban", &[("Tehrik", "tehrik", "tehrik", Title), ("e", "e", "e", Lower), ("Taliban", "taliban", "taliban", Title)]),
-            ("dotted acronym", "the U.S. said", &[("the", "the", "the", Lower), ("U.S.", "us", "al", Upper), ("said", "said", "said", Lower)]),
-            ("dotted acronym at the end", "in the U.N.", &[("in", "in", "in", Lower), ("the", "the", "the", Lower), ("U.N.", "un", "un", Upper)]),
-            ("initial is not an acronym", "Michael E. Kurilla", &[("Michael", "michael", "michael", Title), ("E", "e", "e", Upper), ("Kurilla", "kurilla", "kurila", Title)]),
-            ("diacritics", "Hekmatyār Türkiye", &[("Hekmatyār", "hekmatyar", "hekmatyar", Title), ("Türkiye", "turkiye", "turkiye", Title)]),
-            ("unicode dashes", "ISIS‑K ISIL–K", &[("ISIS", "isis", "isis", Upper), ("K", "k", "k", Upper), ("ISIL", "isil", "isil", Upper), ("K", "k", "k", Upper)]),
-            ("transliteration", "Tehreek Noor Abbottabad Qari", &[("Tehreek", "tehreek", "tehrik", Title), ("Noor", "noor", "nur", Title), ("Abbottabad", "abbottabad", "abotabad", Title), ("Qari", "qari", "kari", Title)]),
-            ("ullah endings", "Hibatullah Hibatollah Hibatulla", &[("Hibatullah", "hibatullah", "hibatulah", Title), ("Hibatollah", "hibatollah", "hibatulah", Title), ("Hibatulla", "hibatulla", "hibatulah", Title)]),
-            ("name synonyms", "Mohammed Muhammad", &[("Mohammed", "mohammed", "muhammad", Title), ("Muhammad", "muhammad", "muhammad", Title)]),
-            ("particles", "Jamaat-ud-Dawa Tehrik-i-Taliban", &[("Jamaat", "jamaat", "jamat", Title), ("ud", "ud", "al", Lower), ("Dawa", "dawa", "dawa", Title), ("Tehrik", "tehrik", "tehrik", Title), ("i", "i", "e", Lower), ("Taliban", "taliban", "taliban", Title)]),
-            ("short words are not folded", "TTP Ttp", &[("TTP", "ttp", "ttp", Upper), ("Ttp", "ttp", "ttp", Title)]),
-            ("arabic letter variants", "تحريك طالبان", &[("تحريك", "تحریک", "تحریک", Uncased), ("طالبان", "طالبان", "طالبان", Uncased)]),
-            ("tashkeel tatweel and zwnj", "طَالِبـان می\u{200C}شود", &[("طَالِبـان", "طالبان", "طالبان", Uncased), ("می\u{200C}شود", "میشود", "میشود", Uncased)]),
+        let cases: &[(&str, &str, &[ExpectedToken])] = &[
+            (
+                "possessive stays outside",
+                "Taliban’s fighters",
+                &[
+                    ("Taliban", "taliban", "taliban", Title),
+                    ("s", "s", "s", Lower),
+                    ("fighters", "fighters", "fighters", Lower),
+                ],
+            ),
+            (
+                "straight possessive",
+                "Pakistan's",
+                &[
+                    ("Pakistan", "pakistan", "pakistan", Title),
+                    ("s", "s", "s", Lower),
+                ],
+            ),
+            (
+                "in-word apostrophe joins",
+                "Jama'at",
+                &[("Jama'at", "jamaat", "jamat", Title)],
+            ),
+            (
+                "hyphens split",
+                "Tehrik-e-Taliban",
+                &[
+                    ("Tehrik", "tehrik", "tehrik", Title),
+                    ("e", "e", "e", Lower),
+                    ("Taliban", "taliban", "taliban", Title),
+                ],
+            ),
+            (
+                "dotted acronym",
+                "the U.S. said",
+                &[
+                    ("the", "the", "the", Lower),
+                    ("U.S.", "us", "al", Upper),
+                    ("said", "said", "said", Lower),
+                ],
+            ),
+            (
+                "dotted acronym at the end",
+                "in the U.N.",
+                &[
+                    ("in", "in", "in", Lower),
+                    ("the", "the", "the", Lower),
+                    ("U.N.", "un", "un", Upper),
+                ],
+            ),
+            (
+                "initial is not an acronym",
+                "Michael E. Kurilla",
+                &[
+                    ("Michael", "michael", "michael", Title),
+                    ("E", "e", "e", Upper),
+                    ("Kurilla", "kurilla", "kurila", Title),
+                ],
+            ),
+            (
+                "diacritics",
+                "Hekmatyār Türkiye",
+                &[
+                    ("Hekmatyār", "hekmatyar", "hekmatyar", Title),
+                    ("Türkiye", "turkiye", "turkiye", Title),
+                ],
+            ),
+            (
+                "unicode dashes",
+                "ISIS‑K ISIL–K",
+                &[
+                    ("ISIS", "isis", "isis", Upper),
+                    ("K", "k", "k", Upper),
+                    ("ISIL", "isil", "isil", Upper),
+                    ("K", "k", "k", Upper),
+                ],
+            ),
+            (
+                "transliteration",
+                "Tehreek Noor Abbottabad Qari",
+                &[
+                    ("Tehreek", "tehreek", "tehrik", Title),
+                    ("Noor", "noor", "nur", Title),
+                    ("Abbottabad", "abbottabad", "abotabad", Title),
+                    ("Qari", "qari", "kari", Title),
+                ],
+            ),
+            (
+                "ullah endings",
+                "Hibatullah Hibatollah Hibatulla",
+                &[
+                    ("Hibatullah", "hibatullah", "hibatulah", Title),
+                    ("Hibatollah", "hibatollah", "hibatulah", Title),
+                    ("Hibatulla", "hibatulla", "hibatulah", Title),
+                ],
+            ),
+            (
+                "name synonyms",
+                "Mohammed Muhammad",
+                &[
+                    ("Mohammed", "mohammed", "muhammad", Title),
+                    ("Muhammad", "muhammad", "muhammad", Title),
+                ],
+            ),
+            (
+                "particles",
+                "Jamaat-ud-Dawa Tehrik-i-Taliban",
+                &[
+                    ("Jamaat", "jamaat", "jamat", Title),
+                    ("ud", "ud", "al", Lower),
+                    ("Dawa", "dawa", "dawa", Title),
+                    ("Tehrik", "tehrik", "tehrik", Title),
+                    ("i", "i", "e", Lower),
+                    ("Taliban", "taliban", "taliban", Title),
+                ],
+            ),
+            (
+                "short words are not folded",
+                "TTP Ttp",
+                &[("TTP", "ttp", "ttp", Upper), ("Ttp", "ttp", "ttp", Title)],
+            ),
+            (
+                "arabic letter variants",
+                "تحريك طالبان",
+                &[
+                    ("تحريك", "تحریک", "تحریک", Uncased),
+                    ("طالبان", "طالبان", "طالبان", Uncased),
+                ],
+            ),
+            (
+                "tashkeel tatweel and zwnj",
+                "طَالِبـان می\u{200C}شود",
+                &[
+                    ("طَالِبـان", "طالبان", "طالبان", Uncased),
+                    ("می\u{200C}شود", "میشود", "میشود", Uncased),
+                ],
+            ),
         ];
         for (name, text, expected) in cases {
             let got = tokens(text);
@@ -399,10 +532,31 @@ mod tests {
 
     #[test]
     fn equivalent_spellings_share_a_key() {
-        let groups: &[(&str, &[&str], fn(&str) -> String)] = &[
-            ("hyphen, space, dash", &["Tehrik-e-Taliban", "Tehrik e Taliban", "TEHRIK–E–TALIBAN", "tehrik‑e‑taliban"], basic_key),
-            ("izafe forms", &["Tehrik-e-Taliban", "Tehrik-i-Taliban", "Tehreek-e-Taliban"], folded_key),
-            ("article forms", &["Harkat-ul-Mujahideen", "Harkat al-Mujahideen", "Harkat-el-Mujahidin"], folded_key),
+        let groups: &[(&str, &[&str], KeyFn)] = &[
+            (
+                "hyphen, space, dash",
+                &[
+                    "Tehrik-e-Taliban",
+                    "Tehrik e Taliban",
+                    "TEHRIK–E–TALIBAN",
+                    "tehrik‑e‑taliban",
+                ],
+                basic_key,
+            ),
+            (
+                "izafe forms",
+                &["Tehrik-e-Taliban", "Tehrik-i-Taliban", "Tehreek-e-Taliban"],
+                folded_key,
+            ),
+            (
+                "article forms",
+                &[
+                    "Harkat-ul-Mujahideen",
+                    "Harkat al-Mujahideen",
+                    "Harkat-el-Mujahidin",
+                ],
+                folded_key,
+            ),
             ("dots", &["U.S.", "US"], basic_key),
             ("yeh and kaf", &["تحریک", "تحريك"], basic_key),
         ];

@@ -74,9 +74,10 @@ fn emit(index: &Index, text: &str, kept: &[Candidate]) -> Resolution {
         let (char_start, utf16_start) = offsets.at(start);
         let (char_end, utf16_end) = offsets.at(end);
         let matched_alias = match candidate.evidence {
-            Evidence::Partial { antecedent } | Evidence::DocumentAcronym { definition: antecedent } => {
-                text[antecedent.0..antecedent.1].to_string()
-            }
+            Evidence::Partial { antecedent }
+            | Evidence::DocumentAcronym {
+                definition: antecedent,
+            } => text[antecedent.0..antecedent.1].to_string(),
             _ => alias.surface.clone(),
         };
         let mut explanation = explain(candidate, written, &alias.surface, alias.kind, text);
@@ -135,7 +136,13 @@ fn round(score: f32) -> f32 {
     (score * 1000.0).round() / 1000.0
 }
 
-fn explain(candidate: &Candidate, written: &str, alias: &str, kind: AliasKind, text: &str) -> String {
+fn explain(
+    candidate: &Candidate,
+    written: &str,
+    alias: &str,
+    kind: AliasKind,
+    text: &str,
+) -> String {
     match (&candidate.evidence, candidate.kind) {
         (Evidence::Partial { antecedent }, _) => format!(
             "shorter form of {:?}, named in full at bytes {}..{}",
@@ -157,10 +164,14 @@ fn explain(candidate: &Candidate, written: &str, alias: &str, kind: AliasKind, t
             }
             line
         }
-        (_, MatchKind::Exact) if kind == AliasKind::Canonical => "exact match of the canonical name".to_string(),
+        (_, MatchKind::Exact) if kind == AliasKind::Canonical => {
+            "exact match of the canonical name".to_string()
+        }
         (_, MatchKind::Exact) => format!("exact match of alias {alias:?}"),
         (_, MatchKind::Acronym) if written == alias => format!("acronym {alias:?}, case as listed"),
-        (_, MatchKind::Acronym) => format!("acronym {alias:?} written {written:?}, allowed by its case rule"),
+        (_, MatchKind::Acronym) => {
+            format!("acronym {alias:?} written {written:?}, allowed by its case rule")
+        }
         (_, MatchKind::NativeScript) if written == alias => format!("Arabic-script name {alias:?}"),
         (_, MatchKind::NativeScript) => format!(
             "Arabic-script name {alias:?} after normalising letter variants ({})",
@@ -177,7 +188,10 @@ fn explain(candidate: &Candidate, written: &str, alias: &str, kind: AliasKind, t
 pub fn normalisation_steps(written: &str, alias: &str) -> Vec<&'static str> {
     fn strip_marks(s: &str) -> String {
         use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
-        s.nfkd().filter(|c| !is_combining_mark(*c)).collect::<String>().to_lowercase()
+        s.nfkd()
+            .filter(|c| !is_combining_mark(*c))
+            .collect::<String>()
+            .to_lowercase()
     }
     type Stage = fn(&str) -> String;
     let stages: [(&'static str, Stage); 3] = [
@@ -185,7 +199,9 @@ pub fn normalisation_steps(written: &str, alias: &str) -> Vec<&'static str> {
         ("punctuation and spacing", basic_key),
         ("transliteration", folded_key),
     ];
-    let shapes = |s: &str| -> Vec<crate::normalize::CaseShape> { normalize(s).tokens.iter().map(|t| t.shape).collect() };
+    let shapes = |s: &str| -> Vec<crate::normalize::CaseShape> {
+        normalize(s).tokens.iter().map(|t| t.shape).collect()
+    };
     let mut steps = Vec::new();
     if shapes(written) != shapes(alias) {
         steps.push("case");
@@ -215,7 +231,10 @@ struct UnitOffsets {
 
 impl UnitOffsets {
     fn new(text: &str, mentions: &[Candidate]) -> Self {
-        let mut wanted: Vec<usize> = mentions.iter().flat_map(|m| [m.start_byte, m.end_byte]).collect();
+        let mut wanted: Vec<usize> = mentions
+            .iter()
+            .flat_map(|m| [m.start_byte, m.end_byte])
+            .collect();
         wanted.sort_unstable();
         wanted.dedup();
         let mut points = Vec::with_capacity(wanted.len());
@@ -270,11 +289,23 @@ mod tests {
             ("Taliban", "Taliban", &[]),
             ("TALIBAN", "Taliban", &["case"]),
             ("Hekmatyār", "Hekmatyar", &["diacritics"]),
-            ("Tehrik e Taliban", "Tehrik-e-Taliban", &["punctuation and spacing"]),
-            ("Tehreek-i-Taliban", "Tehrik-e-Taliban", &["punctuation and spacing", "transliteration"]),
+            (
+                "Tehrik e Taliban",
+                "Tehrik-e-Taliban",
+                &["punctuation and spacing"],
+            ),
+            (
+                "Tehreek-i-Taliban",
+                "Tehrik-e-Taliban",
+                &["punctuation and spacing", "transliteration"],
+            ),
         ];
         for (written, alias, expected) in cases {
-            assert_eq!(normalisation_steps(written, alias), *expected, "{written} / {alias}");
+            assert_eq!(
+                normalisation_steps(written, alias),
+                *expected,
+                "{written} / {alias}"
+            );
         }
     }
 }

@@ -15,7 +15,9 @@ use crate::error::Error;
 use crate::index::Index;
 use crate::lookup::lookup;
 use crate::proto;
-use crate::proto::entity_resolver_service_server::{EntityResolverService, EntityResolverServiceServer};
+use crate::proto::entity_resolver_service_server::{
+    EntityResolverService, EntityResolverServiceServer,
+};
 use crate::resolve::Resolver;
 use crate::types::{EntityType, MatchKind, Mention, Resolution, ResolveOptions};
 
@@ -128,13 +130,18 @@ pub async fn serve(
     Ok(())
 }
 
-type ResponseStream = Pin<Box<dyn Stream<Item = Result<proto::ResolveStreamResponse, Status>> + Send>>;
+type ResponseStream =
+    Pin<Box<dyn Stream<Item = Result<proto::ResolveStreamResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl EntityResolverService for ResolverService {
-    async fn resolve(&self, request: Request<proto::ResolveRequest>) -> Result<Response<proto::ResolveResponse>, Status> {
+    async fn resolve(
+        &self,
+        request: Request<proto::ResolveRequest>,
+    ) -> Result<Response<proto::ResolveResponse>, Status> {
         let resolver = self.resolver();
-        let response = resolve_one(&resolver, request.into_inner(), &self.limits).map_err(status)?;
+        let response =
+            resolve_one(&resolver, request.into_inner(), &self.limits).map_err(status)?;
         Ok(Response::new(response))
     }
 
@@ -159,7 +166,8 @@ impl EntityResolverService for ResolverService {
                 .into_par_iter()
                 .enumerate()
                 .map(|(i, document)| {
-                    resolve_one(&resolver, document, &limits).map_err(|error| prefix_field(error, &format!("documents[{i}]")))
+                    resolve_one(&resolver, document, &limits)
+                        .map_err(|error| prefix_field(error, &format!("documents[{i}]")))
                 })
                 .collect::<Result<Vec<_>, Error>>()
         })
@@ -184,17 +192,25 @@ impl EntityResolverService for ResolverService {
                     Ok(message) => {
                         let document = message.document.unwrap_or_default();
                         let id = document.id.clone();
-                        let outcome = match resolve_one(&service.resolver(), document, &service.limits) {
-                            Ok(result) => proto::resolve_stream_response::Outcome::Result(result),
-                            Err(error) => {
-                                let status = status(error);
-                                proto::resolve_stream_response::Outcome::Error(proto::DocumentError {
-                                    code: status.code() as i32,
-                                    message: status.message().to_string(),
-                                })
-                            }
-                        };
-                        Ok(proto::ResolveStreamResponse { outcome: Some(outcome), id })
+                        let outcome =
+                            match resolve_one(&service.resolver(), document, &service.limits) {
+                                Ok(result) => {
+                                    proto::resolve_stream_response::Outcome::Result(result)
+                                }
+                                Err(error) => {
+                                    let status = status(error);
+                                    proto::resolve_stream_response::Outcome::Error(
+                                        proto::DocumentError {
+                                            code: status.code() as i32,
+                                            message: status.message().to_string(),
+                                        },
+                                    )
+                                }
+                            };
+                        Ok(proto::ResolveStreamResponse {
+                            outcome: Some(outcome),
+                            id,
+                        })
                     }
                     Err(status) => Err(status),
                 };
@@ -208,11 +224,15 @@ impl EntityResolverService for ResolverService {
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 
-    async fn lookup(&self, request: Request<proto::LookupRequest>) -> Result<Response<proto::LookupResponse>, Status> {
+    async fn lookup(
+        &self,
+        request: Request<proto::LookupRequest>,
+    ) -> Result<Response<proto::LookupResponse>, Status> {
         let request = request.into_inner();
         let types = entity_types(&request.entity_types, "entity_types").map_err(status)?;
         let index = self.index.load_full();
-        let found = lookup(&index, &request.name, request.limit as usize, &types).map_err(status)?;
+        let found =
+            lookup(&index, &request.name, request.limit as usize, &types).map_err(status)?;
         let candidates = found
             .into_iter()
             .map(|c| proto::Candidate {
@@ -238,7 +258,10 @@ impl EntityResolverService for ResolverService {
             return Err(status(Error::invalid_argument("id", "must not be empty")));
         }
         let index = self.index.load_full();
-        let entity = *index.by_id.get(&id).ok_or_else(|| status(Error::EntityNotFound(id)))?;
+        let entity = *index
+            .by_id
+            .get(&id)
+            .ok_or_else(|| status(Error::EntityNotFound(id)))?;
         Ok(Response::new(proto::GetEntityResponse {
             entity: Some(entity_to_proto(&index, entity)),
         }))
@@ -272,12 +295,15 @@ impl EntityResolverService for ResolverService {
             .filter(|&e| type_filter.is_none_or(|t| index.entities[e as usize].entity_type == t))
             .collect();
         let begin = match &after {
-            Some(after) => matching.partition_point(|&e| index.entities[e as usize].id.as_str() <= after.as_str()),
+            Some(after) => matching
+                .partition_point(|&e| index.entities[e as usize].id.as_str() <= after.as_str()),
             None => 0,
         };
         let page: Vec<u32> = matching[begin..].iter().take(page_size).copied().collect();
         let next_page_token = if begin + page.len() < matching.len() {
-            page.last().map(|&e| encode_page_token(&index.entities[e as usize].id)).unwrap_or_default()
+            page.last()
+                .map(|&e| encode_page_token(&index.entities[e as usize].id))
+                .unwrap_or_default()
         } else {
             String::new()
         };
@@ -290,7 +316,11 @@ impl EntityResolverService for ResolverService {
 }
 
 /// Validates and resolves one request document.
-pub fn resolve_one(resolver: &Resolver, request: proto::ResolveRequest, limits: &Limits) -> Result<proto::ResolveResponse, Error> {
+pub fn resolve_one(
+    resolver: &Resolver,
+    request: proto::ResolveRequest,
+    limits: &Limits,
+) -> Result<proto::ResolveResponse, Error> {
     Resolver::check_text_size(&request.text, limits.max_text_bytes)?;
     let options = options_from_proto(request.options.unwrap_or_default())?;
     let mut resolution = resolver.resolve(&request.text, &options)?;
@@ -304,7 +334,11 @@ fn prefix_field(error: Error, prefix: &str) -> Error {
             field: format!("{prefix}.{field}"),
             message,
         },
-        Error::LimitExceeded { what, actual, limit } => Error::LimitExceeded {
+        Error::LimitExceeded {
+            what,
+            actual,
+            limit,
+        } => Error::LimitExceeded {
             what: format!("{prefix}: {what}"),
             actual,
             limit,
@@ -339,8 +373,14 @@ fn entity_type_from_proto(value: i32, field: &str) -> Result<EntityType, Error> 
         Ok(P::Location) => Ok(EntityType::Location),
         Ok(P::Event) => Ok(EntityType::Event),
         Ok(P::Other) => Ok(EntityType::Other),
-        Ok(P::Unspecified) => Err(Error::invalid_argument(field, "ENTITY_TYPE_UNSPECIFIED is not a type to filter by")),
-        Err(_) => Err(Error::invalid_argument(field, format!("{value} is not an EntityType"))),
+        Ok(P::Unspecified) => Err(Error::invalid_argument(
+            field,
+            "ENTITY_TYPE_UNSPECIFIED is not a type to filter by",
+        )),
+        Err(_) => Err(Error::invalid_argument(
+            field,
+            format!("{value} is not an EntityType"),
+        )),
     }
 }
 
@@ -402,7 +442,11 @@ fn mention_to_proto(mention: Mention) -> proto::Mention {
 fn resolution_to_proto(resolution: Resolution) -> proto::ResolveResponse {
     proto::ResolveResponse {
         id: resolution.id,
-        mentions: resolution.mentions.into_iter().map(mention_to_proto).collect(),
+        mentions: resolution
+            .mentions
+            .into_iter()
+            .map(mention_to_proto)
+            .collect(),
         normalized_text: resolution.normalized_text,
         table_version: resolution.table_version,
     }
@@ -453,11 +497,27 @@ mod tests {
     fn every_error_maps_to_its_status_code() {
         use tonic::Code;
         let cases: Vec<(Error, Code)> = vec![
-            (Error::invalid_argument("options.min_score", "2 is outside [0, 1]"), Code::InvalidArgument),
-            (Error::LimitExceeded { what: "text".into(), actual: 2, limit: 1 }, Code::ResourceExhausted),
+            (
+                Error::invalid_argument("options.min_score", "2 is outside [0, 1]"),
+                Code::InvalidArgument,
+            ),
+            (
+                Error::LimitExceeded {
+                    what: "text".into(),
+                    actual: 2,
+                    limit: 1,
+                },
+                Code::ResourceExhausted,
+            ),
             (Error::EntityNotFound("nope".into()), Code::NotFound),
             (Error::InvalidTable(vec![]), Code::FailedPrecondition),
-            (Error::Io { path: "x".into(), source: std::io::Error::other("boom") }, Code::Internal),
+            (
+                Error::Io {
+                    path: "x".into(),
+                    source: std::io::Error::other("boom"),
+                },
+                Code::Internal,
+            ),
         ];
         for (error, code) in cases {
             let message = error.to_string();
@@ -469,7 +529,10 @@ mod tests {
 
     #[test]
     fn page_tokens_round_trip_and_reject_garbage() {
-        assert_eq!(decode_page_token(&encode_page_token("isis-k")).unwrap(), Some("isis-k".to_string()));
+        assert_eq!(
+            decode_page_token(&encode_page_token("isis-k")).unwrap(),
+            Some("isis-k".to_string())
+        );
         for bad in ["zz", "abc", "ff"] {
             assert!(decode_page_token(bad).is_err(), "{bad}");
         }

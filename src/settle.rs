@@ -38,7 +38,11 @@ mod tests {
             end_byte: end * 10 - 1,
             kind: MatchKind::Exact,
             evidence: Evidence::Alias,
-            choices: vec![Choice { entity, alias: 0, score }],
+            choices: vec![Choice {
+                entity,
+                alias: 0,
+                score,
+            }],
             weak: false,
         }
     }
@@ -46,13 +50,32 @@ mod tests {
     #[test]
     fn settle_table() {
         let cases: &[(&str, Vec<Candidate>, &[u32])] = &[
-            ("longest wins", vec![candidate(1, 2, 1, 0.99), candidate(0, 2, 2, 0.9)], &[2]),
-            ("surest wins on the same span", vec![candidate(0, 2, 1, 0.8), candidate(0, 2, 2, 0.95)], &[2]),
-            ("leftmost wins a tie", vec![candidate(1, 3, 1, 0.9), candidate(0, 2, 2, 0.9)], &[2]),
-            ("disjoint both kept in order", vec![candidate(3, 4, 1, 0.9), candidate(0, 1, 2, 0.9)], &[2, 1]),
+            (
+                "longest wins",
+                vec![candidate(1, 2, 1, 0.99), candidate(0, 2, 2, 0.9)],
+                &[2],
+            ),
+            (
+                "surest wins on the same span",
+                vec![candidate(0, 2, 1, 0.8), candidate(0, 2, 2, 0.95)],
+                &[2],
+            ),
+            (
+                "leftmost wins a tie",
+                vec![candidate(1, 3, 1, 0.9), candidate(0, 2, 2, 0.9)],
+                &[2],
+            ),
+            (
+                "disjoint both kept in order",
+                vec![candidate(3, 4, 1, 0.9), candidate(0, 1, 2, 0.9)],
+                &[2, 1],
+            ),
         ];
         for (name, candidates, expected) in cases {
-            let kept: Vec<u32> = settle(candidates.clone()).iter().map(|c| c.entity()).collect();
+            let kept: Vec<u32> = settle(candidates.clone())
+                .iter()
+                .map(|c| c.entity())
+                .collect();
             assert_eq!(kept, *expected, "{name}");
         }
     }

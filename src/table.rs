@@ -158,8 +158,11 @@ impl AliasTable {
             for related in &record.related {
                 if !first_file_of_id.contains_key(related) {
                     errors.push(
-                        TableError::new(file, format!("related id {related:?} is not in the table"))
-                            .entity(&record.id),
+                        TableError::new(
+                            file,
+                            format!("related id {related:?} is not in the table"),
+                        )
+                        .entity(&record.id),
                     );
                 }
             }
@@ -190,8 +193,11 @@ fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>)
         || id.ends_with('-')
     {
         errors.push(
-            TableError::new(file, "id must be lowercase ASCII letters, digits and inner hyphens")
-                .entity(id),
+            TableError::new(
+                file,
+                "id must be lowercase ASCII letters, digits and inner hyphens",
+            )
+            .entity(id),
         );
     }
     if record.name.trim().is_empty() {
@@ -338,11 +344,9 @@ mod tests {
         let text = "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\n";
         let one = AliasTable::from_sources([("x/t.toml".to_string(), text.to_string())]).unwrap();
         let same = AliasTable::from_sources([("y/t.toml".to_string(), text.to_string())]).unwrap();
-        let other = AliasTable::from_sources([(
-            "t.toml".to_string(),
-            text.replace("\"A\"", "\"B\""),
-        )])
-        .unwrap();
+        let other =
+            AliasTable::from_sources([("t.toml".to_string(), text.replace("\"A\"", "\"B\""))])
+                .unwrap();
         assert_eq!(one.entities.len(), 1);
         assert_eq!(one.version, same.version);
         assert_ne!(one.version, other.version);

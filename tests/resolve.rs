@@ -31,7 +31,11 @@ fn mentions_found() {
         Case {
             name: "acronyms and a place",
             text: "ISKP and the TTP clashed near Torkham.",
-            found: &[("isis-k", "ISKP", Acronym), ("ttp", "TTP", Acronym), ("torkham", "Torkham", Exact)],
+            found: &[
+                ("isis-k", "ISKP", Acronym),
+                ("ttp", "TTP", Acronym),
+                ("torkham", "Torkham", Exact),
+            ],
         },
         Case {
             name: "possessive and curly apostrophe",
@@ -40,23 +44,39 @@ fn mentions_found() {
         },
         Case {
             name: "hyphen and dash variants",
-            text: "Officials blamed ISIS‑K, also written ISIL–K, and the Tehrik e Taliban Pakistan.",
-            found: &[("isis-k", "ISIS‑K", Acronym), ("isis-k", "ISIL–K", Acronym), ("ttp", "Tehrik e Taliban Pakistan", Normalized)],
+            text:
+                "Officials blamed ISIS‑K, also written ISIL–K, and the Tehrik e Taliban Pakistan.",
+            found: &[
+                ("isis-k", "ISIS‑K", Acronym),
+                ("isis-k", "ISIL–K", Acronym),
+                ("ttp", "Tehrik e Taliban Pakistan", Normalized),
+            ],
         },
         Case {
             name: "title-case acronyms as some house styles write them",
             text: "Isis-K and Nato were both named; Ttp denied it.",
-            found: &[("isis-k", "Isis-K", Acronym), ("nato", "Nato", Acronym), ("ttp", "Ttp", Acronym)],
+            found: &[
+                ("isis-k", "Isis-K", Acronym),
+                ("nato", "Nato", Acronym),
+                ("ttp", "Ttp", Acronym),
+            ],
         },
         Case {
             name: "dotted acronyms",
             text: "The U.S. envoy met U.N. officials in Doha.",
-            found: &[("united-states", "U.S.", Acronym), ("united-nations", "U.N.", Acronym), ("doha", "Doha", Exact)],
+            found: &[
+                ("united-states", "U.S.", Acronym),
+                ("united-nations", "U.N.", Acronym),
+                ("doha", "Doha", Exact),
+            ],
         },
         Case {
             name: "longest alias wins",
             text: "The Pakistani Taliban and the Afghan Taliban are distinct.",
-            found: &[("ttp", "Pakistani Taliban", Exact), ("taliban", "Afghan Taliban", Exact)],
+            found: &[
+                ("ttp", "Pakistani Taliban", Exact),
+                ("taliban", "Afghan Taliban", Exact),
+            ],
         },
         Case {
             name: "transliteration variants",
@@ -65,18 +85,29 @@ fn mentions_found() {
         },
         Case {
             name: "misspellings resolve fuzzily",
-            text: "Analysts linked Lashkar-e-Toiba to the attack, and Nadeem Ahmed Anjam commented.",
-            found: &[("lashkar-e-taiba", "Lashkar-e-Toiba", Fuzzy), ("nadeem-anjum", "Nadeem Ahmed Anjam", Fuzzy)],
+            text:
+                "Analysts linked Lashkar-e-Toiba to the attack, and Nadeem Ahmed Anjam commented.",
+            found: &[
+                ("lashkar-e-taiba", "Lashkar-e-Toiba", Fuzzy),
+                ("nadeem-anjum", "Nadeem Ahmed Anjam", Fuzzy),
+            ],
         },
         Case {
             name: "partial names after a full name",
             text: "Munir Akram spoke first. Later, Akram repeated the warning.",
-            found: &[("munir-akram", "Munir Akram", Exact), ("munir-akram", "Akram", PartialName)],
+            found: &[
+                ("munir-akram", "Munir Akram", Exact),
+                ("munir-akram", "Akram", PartialName),
+            ],
         },
         Case {
             name: "acronym defined in the text",
             text: "The Balochistan Liberation Army (BLA) claimed the attack; BLA fighters fled.",
-            found: &[("bla", "Balochistan Liberation Army", Exact), ("bla", "BLA", Acronym), ("bla", "BLA", Acronym)],
+            found: &[
+                ("bla", "Balochistan Liberation Army", Exact),
+                ("bla", "BLA", Acronym),
+                ("bla", "BLA", Acronym),
+            ],
         },
         Case {
             name: "multi-word names in any case",
@@ -97,12 +128,30 @@ fn mentions_found() {
             .map(|m| (m.entity_id.as_str(), m.text.as_str(), m.match_kind))
             .collect();
         for expected in case.found {
-            assert!(got.contains(expected), "{}: {expected:?} not in {got:?}", case.name);
+            assert!(
+                got.contains(expected),
+                "{}: {expected:?} not in {got:?}",
+                case.name
+            );
         }
         for mention in &resolution.mentions {
-            assert_eq!(&case.text[mention.start..mention.end], mention.text, "{}: span", case.name);
-            assert!(!mention.explanation.is_empty(), "{}: explanation", case.name);
-            assert!(mention.score > 0.0 && mention.score < 1.0, "{}: score {}", case.name, mention.score);
+            assert_eq!(
+                &case.text[mention.start..mention.end],
+                mention.text,
+                "{}: span",
+                case.name
+            );
+            assert!(
+                !mention.explanation.is_empty(),
+                "{}: explanation",
+                case.name
+            );
+            assert!(
+                mention.score > 0.0 && mention.score < 1.0,
+                "{}: score {}",
+                case.name,
+                mention.score
+            );
         }
     }
 }
@@ -111,27 +160,94 @@ fn mentions_found() {
 fn look_alikes_and_common_words_are_never_confused() {
     // (name, text, entity that must not be returned)
     let cases: &[(&str, &str, &str)] = &[
-        ("ISI is not ISIS", "The ISI denied any role.", "islamic-state"),
+        (
+            "ISI is not ISIS",
+            "The ISI denied any role.",
+            "islamic-state",
+        ),
         ("ISIS is not ISI", "ISIS claimed the bombing.", "isi"),
-        ("TLP is not TTP", "Tehreek-e-Labbaik Pakistan marched on the capital.", "ttp"),
-        ("TTP is not TLP", "Tehreek-e-Taliban Pakistan attacked a checkpost.", "tehreek-e-labbaik-pakistan"),
-        ("PTI is not TTP", "Pakistan Tehreek-e-Insaf won the seat.", "ttp"),
-        ("JuD is not Jamaat-e-Islami", "Jamaat-ud-Dawa ran the relief camps.", "jamaat-e-islami"),
-        ("Jamaat-e-Islami is not JuD", "Jamaat-e-Islami held a rally.", "jamaat-ud-dawa"),
-        ("Hizb-e-Islami is not Hizb ut-Tahrir", "Hizb-e-Islami fighters surrendered.", "hizb-ut-tahrir"),
-        ("lower-case us", "He told us the road was closed.", "united-states"),
-        ("sentence-initial Is", "Is the border open? Nobody knows.", "islamic-state"),
-        ("lower-case isi", "The word isi appears in a transliteration.", "isi"),
-        ("price is a word", "The price of flour rose in Kabul.", "ned-price"),
-        ("turkey is a bird", "They ate turkey at the embassy.", "turkey"),
-        ("surname without a full name", "Akram said the talks failed.", "munir-akram"),
-        ("demonym is not the country", "Pakistani officials declined to comment.", "pakistan"),
-        ("Let is a word, LeT an acronym", "Let the talks begin.", "lashkar-e-taiba"),
+        (
+            "TLP is not TTP",
+            "Tehreek-e-Labbaik Pakistan marched on the capital.",
+            "ttp",
+        ),
+        (
+            "TTP is not TLP",
+            "Tehreek-e-Taliban Pakistan attacked a checkpost.",
+            "tehreek-e-labbaik-pakistan",
+        ),
+        (
+            "PTI is not TTP",
+            "Pakistan Tehreek-e-Insaf won the seat.",
+            "ttp",
+        ),
+        (
+            "JuD is not Jamaat-e-Islami",
+            "Jamaat-ud-Dawa ran the relief camps.",
+            "jamaat-e-islami",
+        ),
+        (
+            "Jamaat-e-Islami is not JuD",
+            "Jamaat-e-Islami held a rally.",
+            "jamaat-ud-dawa",
+        ),
+        (
+            "Hizb-e-Islami is not Hizb ut-Tahrir",
+            "Hizb-e-Islami fighters surrendered.",
+            "hizb-ut-tahrir",
+        ),
+        (
+            "lower-case us",
+            "He told us the road was closed.",
+            "united-states",
+        ),
+        (
+            "sentence-initial Is",
+            "Is the border open? Nobody knows.",
+            "islamic-state",
+        ),
+        (
+            "lower-case isi",
+            "The word isi appears in a transliteration.",
+            "isi",
+        ),
+        (
+            "price is a word",
+            "The price of flour rose in Kabul.",
+            "ned-price",
+        ),
+        (
+            "turkey is a bird",
+            "They ate turkey at the embassy.",
+            "turkey",
+        ),
+        (
+            "surname without a full name",
+            "Akram said the talks failed.",
+            "munir-akram",
+        ),
+        (
+            "demonym is not the country",
+            "Pakistani officials declined to comment.",
+            "pakistan",
+        ),
+        (
+            "Let is a word, LeT an acronym",
+            "Let the talks begin.",
+            "lashkar-e-taiba",
+        ),
     ];
     for (name, text, forbidden) in cases {
         let resolution = resolve(text);
-        let ids: Vec<&str> = resolution.mentions.iter().map(|m| m.entity_id.as_str()).collect();
-        assert!(!ids.contains(forbidden), "{name}: {forbidden} returned for {text:?}: {ids:?}");
+        let ids: Vec<&str> = resolution
+            .mentions
+            .iter()
+            .map(|m| m.entity_id.as_str())
+            .collect();
+        assert!(
+            !ids.contains(forbidden),
+            "{name}: {forbidden} returned for {text:?}: {ids:?}"
+        );
     }
 }
 
@@ -146,8 +262,15 @@ fn a_later_full_name_takes_the_shared_surname() {
         .map(|m| m.entity_id.as_str())
         .collect();
     assert_eq!(muttaqi, ["amir-khan-muttaqi"]);
-    let bare_khan: Vec<_> = resolution.mentions.iter().filter(|m| m.text == "Khan").collect();
-    assert!(bare_khan.is_empty(), "a bare title-like word is no partial name: {bare_khan:?}");
+    let bare_khan: Vec<_> = resolution
+        .mentions
+        .iter()
+        .filter(|m| m.text == "Khan")
+        .collect();
+    assert!(
+        bare_khan.is_empty(),
+        "a bare title-like word is no partial name: {bare_khan:?}"
+    );
 }
 
 #[test]
@@ -159,12 +282,24 @@ fn offsets_in_three_units_and_normalised_text() {
         let before = &text[..mention.start];
         assert_eq!(mention.char_start, before.chars().count());
         assert_eq!(mention.utf16_start, before.encode_utf16().count());
-        assert_eq!(mention.char_end - mention.char_start, mention.text.chars().count());
-        assert_eq!(mention.utf16_end - mention.utf16_start, mention.text.encode_utf16().count());
+        assert_eq!(
+            mention.char_end - mention.char_start,
+            mention.text.chars().count()
+        );
+        assert_eq!(
+            mention.utf16_end - mention.utf16_start,
+            mention.text.encode_utf16().count()
+        );
     }
-    assert_eq!(resolution.normalized_text, "🚀 Pakistan’s envoy met the Taliban in Doha.");
+    assert_eq!(
+        resolution.normalized_text,
+        "🚀 Pakistan’s envoy met the Taliban in Doha."
+    );
     let renamed = resolve("ISKP struck.");
-    assert_eq!(renamed.normalized_text, "Islamic State Khorasan Province struck.");
+    assert_eq!(
+        renamed.normalized_text,
+        "Islamic State Khorasan Province struck."
+    );
 }
 
 #[test]
@@ -172,7 +307,10 @@ fn scores_are_ordered_by_kind_of_match() {
     let exact = resolve("Lashkar-e-Taiba").mentions[0].score;
     let normalized = resolve("lashkar e taiba").mentions[0].score;
     let fuzzy = resolve("Lashkar-e-Toiba").mentions[0].score;
-    assert!(exact > normalized && normalized > fuzzy, "{exact} {normalized} {fuzzy}");
+    assert!(
+        exact > normalized && normalized > fuzzy,
+        "{exact} {normalized} {fuzzy}"
+    );
     assert!(exact < 1.0);
 }
 
@@ -184,18 +322,36 @@ fn options_filter_and_validate() {
         ..ResolveOptions::default()
     };
     let places = resolver().resolve(text, &only_places).unwrap();
-    assert_eq!(places.mentions.iter().map(|m| m.entity_id.as_str()).collect::<Vec<_>>(), ["torkham"]);
+    assert_eq!(
+        places
+            .mentions
+            .iter()
+            .map(|m| m.entity_id.as_str())
+            .collect::<Vec<_>>(),
+        ["torkham"]
+    );
 
-    let sure = ResolveOptions { min_score: 0.95, ..ResolveOptions::default() };
+    let sure = ResolveOptions {
+        min_score: 0.95,
+        ..ResolveOptions::default()
+    };
     let high = resolver().resolve(text, &sure).unwrap();
     assert!(high.mentions.iter().all(|m| m.score >= 0.95) && !high.mentions.is_empty());
 
-    let no_fuzzy = ResolveOptions { fuzzy: false, ..ResolveOptions::default() };
-    let strict = resolver().resolve("Lashkar-e-Toiba struck.", &no_fuzzy).unwrap();
+    let no_fuzzy = ResolveOptions {
+        fuzzy: false,
+        ..ResolveOptions::default()
+    };
+    let strict = resolver()
+        .resolve("Lashkar-e-Toiba struck.", &no_fuzzy)
+        .unwrap();
     assert!(strict.mentions.is_empty(), "{:?}", strict.mentions);
 
     for bad in [2.0, -0.1, f32::NAN] {
-        let options = ResolveOptions { min_score: bad, ..ResolveOptions::default() };
+        let options = ResolveOptions {
+            min_score: bad,
+            ..ResolveOptions::default()
+        };
         let error = resolver().resolve(text, &options).unwrap_err().to_string();
         assert!(error.contains("options.min_score"), "{error}");
     }
