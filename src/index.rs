@@ -362,6 +362,21 @@ pub fn spelling_variants(name: &str) -> Vec<String> {
         .map(|t| normalized.folded_key(t))
         .collect();
     let mut variants = vec![words.join(" ")];
+    // "Abdul Rahman" and "Abd al-Rahman" are one name written two ways.
+    for (i, word) in words.iter().enumerate() {
+        if i + 1 == words.len() {
+            break;
+        }
+        if *word == "abdul" {
+            let mut split = words.clone();
+            split.splice(i..=i, ["abd", "al"]);
+            variants.push(split.join(" "));
+        } else if *word == "abd" && words[i + 1] == "al" {
+            let mut joined = words.clone();
+            joined.splice(i..=i + 1, ["abdul"]);
+            variants.push(joined.join(" "));
+        }
+    }
     for (i, word) in words.iter().enumerate() {
         let inner = i > 0 && i + 1 < words.len();
         if !inner || !matches!(*word, "e" | "al") {
@@ -461,6 +476,11 @@ mod tests {
                 "Harkat-ul-Mujahideen",
                 &["harkat al mujahidin", "harkatalmujahidin"],
             ),
+            (
+                "Abdul Ghani Baradar",
+                &["abdul ghani baradar", "abd al ghani baradar"],
+            ),
+            ("Abd al-Rahman", &["abd al rahman", "abdul rahman"]),
         ];
         for (name, expected) in cases {
             let variants = spelling_variants(name);

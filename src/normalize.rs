@@ -306,15 +306,28 @@ const PARTICLES: &[(&str, &str)] = &[
 ];
 
 /// Whole-word spellings of one name, folded to the first.
-const NAME_SYNONYMS: &[&[&str]] = &[&[
-    "muhammad", "mohammad", "mohammed", "muhammed", "mohamed", "mohamad", "muhamad", "mohammod",
-]];
+const NAME_SYNONYMS: &[&[&str]] = &[
+    &[
+        "muhammad", "mohammad", "mohammed", "muhammed", "mohamed", "mohamad", "muhamad", "mohammod",
+    ],
+    // "Servant of": the article assimilates to the next name ("Abdur Rahman").
+    &[
+        "abdul", "abdel", "abdal", "abdol", "abdur", "abdus", "abdun", "abdar", "abdor",
+    ],
+];
 
 /// Letter sequences that transliterate one sound, applied in order to Latin
 /// words of four letters or more, after which doubled letters collapse:
 /// "Tehreek"/"Tehrik", "Noor"/"Nur", "Yousaf"/"Yusaf", "Qari"/"Kari",
-/// "Abbottabad"/"Abotabad", "Hibatullah"/"Hibatulla"/"Hibatollah".
-pub const TRANSLITERATION: &[(&str, &str)] = &[("ee", "i"), ("oo", "u"), ("ou", "u"), ("q", "k")];
+/// "Abbottabad"/"Abotabad", "Hibatullah"/"Hibatulla"/"Hibatollah",
+/// "Xorasan"/"Khorasan" (Uzbek and Russian spellings write kh as x).
+pub const TRANSLITERATION: &[(&str, &str)] = &[
+    ("ee", "i"),
+    ("oo", "u"),
+    ("ou", "u"),
+    ("q", "k"),
+    ("x", "kh"),
+];
 
 /// Appends the folded key of one token given its basic key.
 pub fn transliteration_fold_into(basic: &str, out: &mut String) {
@@ -485,6 +498,19 @@ mod tests {
                     ("Mohammed", "mohammed", "muhammad", Title),
                     ("Muhammad", "muhammad", "muhammad", Title),
                 ],
+            ),
+            (
+                "abdul forms",
+                "Abdur Abdel",
+                &[
+                    ("Abdur", "abdur", "abdul", Title),
+                    ("Abdel", "abdel", "abdul", Title),
+                ],
+            ),
+            (
+                "kh written x",
+                "Xorasan",
+                &[("Xorasan", "xorasan", "khorasan", Title)],
             ),
             (
                 "particles",

@@ -203,7 +203,15 @@ pub fn normalisation_steps(written: &str, alias: &str) -> Vec<&'static str> {
         normalize(s).tokens.iter().map(|t| t.shape).collect()
     };
     let mut steps = Vec::new();
-    if shapes(written) != shapes(alias) {
+    let (written_shapes, alias_shapes) = (shapes(written), shapes(alias));
+    // Names of different word counts ("Abd al-Ghani", "Abdul Ghani") compare
+    // the case of their first word only.
+    let case_differs = if written_shapes.len() == alias_shapes.len() {
+        written_shapes != alias_shapes
+    } else {
+        written_shapes.first() != alias_shapes.first()
+    };
+    if case_differs {
         steps.push("case");
     }
     let (mut previous_written, mut previous_alias) = (written.to_lowercase(), alias.to_lowercase());
@@ -219,6 +227,9 @@ pub fn normalisation_steps(written: &str, alias: &str) -> Vec<&'static str> {
             return steps;
         }
         (previous_written, previous_alias) = (w, a);
+    }
+    if crate::index::spelling_variants(alias).contains(&folded_key(written)) {
+        steps.push("name variant (particle or Abdul/Abd al-)");
     }
     steps
 }
