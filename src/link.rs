@@ -223,12 +223,10 @@ fn link_partial_names_and_acronyms(
                     }
                 }
             }
-            if let Some((letters, token)) = defined_acronym(doc, text, &mention) {
-                let covered = next_mention.peek().is_some_and(|m| m.first <= token);
+            // The acronym in the parentheses is the next token: the loop
+            // links it like any later use.
+            if let Some(letters) = defined_acronym(doc, text, &mention) {
                 acronyms.insert(letters, antecedent(alias));
-                if !covered {
-                    out.push(document_acronym(doc, token, &mention, alias));
-                }
             }
             i = i.max(mention.end);
             out.push(mention);
@@ -340,11 +338,7 @@ fn partial_name_at(
 
 /// "Balochistan Liberation Army (BLA)": the acronym right after a mention, in
 /// parentheses, in upper case, whose letters appear in order in the name.
-fn defined_acronym(
-    doc: &NormalizedText,
-    text: &str,
-    mention: &Candidate,
-) -> Option<(String, usize)> {
+fn defined_acronym(doc: &NormalizedText, text: &str, mention: &Candidate) -> Option<String> {
     let token_index = mention.end;
     let token = doc.tokens.get(token_index)?;
     if text[mention.end_byte..token.start].trim() != "(" {
@@ -373,32 +367,7 @@ fn defined_acronym(
     }
     let mut rest = name.iter();
     let in_order = wanted.iter().all(|w| rest.any(|c| c == w));
-    in_order.then(|| (acronym.to_string(), token_index))
-}
-
-fn document_acronym(
-    doc: &NormalizedText,
-    token_index: usize,
-    mention: &Candidate,
-    alias: u32,
-) -> Candidate {
-    let token = &doc.tokens[token_index];
-    Candidate {
-        first: token_index,
-        end: token_index + 1,
-        start_byte: token.start,
-        end_byte: token.end,
-        kind: MatchKind::DocumentAcronym,
-        evidence: Evidence::DocumentAcronym {
-            definition: (mention.start_byte, mention.end_byte),
-        },
-        choices: vec![Choice {
-            entity: mention.entity(),
-            alias,
-            score: score::DOCUMENT_ACRONYM,
-        }],
-        weak: false,
-    }
+    in_order.then(|| acronym.to_string())
 }
 
 #[cfg(test)]

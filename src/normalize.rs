@@ -119,7 +119,15 @@ pub fn normalize(text: &str) -> NormalizedText {
             continue;
         }
         let start = pos;
-        let end = dotted_acronym_end(text, pos).unwrap_or_else(|| word_end(text, pos));
+        let mut end = dotted_acronym_end(text, pos).unwrap_or_else(|| word_end(text, pos));
+        // Joiners and tatweel glue letters together; at the end of a word
+        // they belong to no name.
+        while let Some(last) = text[start..end].chars().next_back() {
+            if !(ZERO_WIDTH.contains(&last) || last == TATWEEL) {
+                break;
+            }
+            end -= last.len_utf8();
+        }
         debug_assert!(end > start && end <= bytes.len());
         push_token(&mut out, text, start, end, &mut scratch);
         pos = end;

@@ -66,6 +66,10 @@ fn emit(index: &Index, text: &str, kept: &[Candidate]) -> Resolution {
     let mut normalized_text = String::with_capacity(text.len());
     let mut copied = 0;
     for candidate in kept {
+        if candidate.start_byte < copied {
+            debug_assert!(false, "settled mentions overlap: {candidate:?}");
+            continue;
+        }
         let choice = candidate.choices[0];
         let entity = &index.entities[choice.entity as usize];
         let alias = &index.aliases[choice.alias as usize];
