@@ -114,7 +114,7 @@ pub fn normalize(text: &str) -> NormalizedText {
     let mut scratch = String::new();
     while pos < text.len() {
         let c = next_char(text, pos);
-        if !c.is_alphanumeric() {
+        if !c.is_alphanumeric() || c == TATWEEL {
             pos += c.len_utf8();
             continue;
         }
