@@ -33,6 +33,11 @@ pub enum Error {
     /// No entity has this id.
     #[error("no entity with id {0:?}")]
     EntityNotFound(String),
+
+    /// A bug: resolution failed where it never should. The document is not
+    /// echoed back; the panic message is logged.
+    #[error("internal error while resolving this document: {0}")]
+    Internal(String),
 }
 
 impl Error {

@@ -150,7 +150,7 @@ pub fn lookup(
     for (position, choices) in options.iter().enumerate() {
         for &(word, _) in choices {
             for &(pattern, at) in &fuzzy.postings[word as usize] {
-                if at as usize != position || !tried.insert(pattern) {
+                if (at as usize != position && words.len() != 1) || !tried.insert(pattern) {
                     continue;
                 }
                 let pattern_words = &fuzzy.pattern_words[pattern as usize];

@@ -38,6 +38,23 @@ impl Resolver {
     /// Every mention of a table entity in `text`.
     pub fn resolve(&self, text: &str, options: &ResolveOptions) -> Result<Resolution> {
         options.validate()?;
+        // A bug in one document must not take down a stream or a batch: it
+        // becomes this document's error, and the panic message is logged.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.resolve_unguarded(text, options)
+        }))
+        .map_err(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %message, text_bytes = text.len(), "resolver panicked");
+            Error::Internal("the resolver failed on this document (logged as a bug)".to_string())
+        })
+    }
+
+    fn resolve_unguarded(&self, text: &str, options: &ResolveOptions) -> Resolution {
         let index = &*self.index;
         let doc = normalize(text);
         let mut candidates = alias_candidates(index, &doc, text);
@@ -56,7 +73,7 @@ impl Resolver {
                         .contains(&index.entities[c.entity() as usize].entity_type)
             })
             .collect();
-        Ok(emit(index, text, &kept))
+        emit(index, text, &kept)
     }
 }
 

@@ -87,7 +87,7 @@ pub fn status(error: Error) -> Status {
         Error::LimitExceeded { .. } => Status::resource_exhausted(error.to_string()),
         Error::EntityNotFound(_) => Status::not_found(error.to_string()),
         Error::InvalidTable(_) => Status::failed_precondition(error.to_string()),
-        Error::Io { .. } => Status::internal(error.to_string()),
+        Error::Io { .. } | Error::Internal(_) => Status::internal(error.to_string()),
     }
 }
 

@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use entity_resolver::proto::entity_resolver_service_client::EntityResolverServiceClient;
 use entity_resolver::proto::{
-    self, resolve_stream_response::Outcome, EntityType, GetEntityRequest, ListEntitiesRequest, LookupRequest,
-    MatchKind, ResolveBatchRequest, ResolveOptions, ResolveRequest, ResolveResponse, ResolveStreamRequest,
+    self, resolve_stream_response::Outcome, EntityType, GetEntityRequest, ListEntitiesRequest,
+    LookupRequest, MatchKind, ResolveBatchRequest, ResolveOptions, ResolveRequest, ResolveResponse,
+    ResolveStreamRequest,
 };
 use entity_resolver::server::{serve, Limits, ResolverService};
 use entity_resolver::{AliasTable, Index};
@@ -38,7 +39,6 @@ const HEALTH_SERVICE_NAME: &str = "grpc.health.v1.Health";
 
 /// One in-process server, started exactly as `main` starts it.
 struct TestServer {
-    addr: SocketAddr,
     channel: Channel,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<Result<(), BoxError>>,
@@ -51,7 +51,7 @@ impl TestServer {
 
     async fn with_limits(limits: Limits) -> Result<Self, BoxError> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
+        let addr: SocketAddr = listener.local_addr()?;
         let service = ResolverService::new(Arc::new(Index::embedded()?), limits);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, service, async move {
@@ -65,7 +65,6 @@ impl TestServer {
             .connect()
             .await?;
         Ok(TestServer {
-            addr,
             channel,
             shutdown,
             task,
@@ -82,10 +81,11 @@ impl TestServer {
             channel,
             shutdown,
             task,
-            ..
         } = self;
         drop(channel);
-        shutdown.send(()).expect("the server stopped before it was told to");
+        shutdown
+            .send(())
+            .expect("the server stopped before it was told to");
         let joined = tokio::time::timeout(Duration::from_secs(10), task)
             .await
             .expect("the server did not shut down within 10 s");
@@ -140,7 +140,11 @@ async fn resolve(client: &mut Client, request: ResolveRequest) -> ResolveRespons
 }
 
 fn ids(response: &ResolveResponse) -> Vec<&str> {
-    response.mentions.iter().map(|m| m.entity_id.as_str()).collect()
+    response
+        .mentions
+        .iter()
+        .map(|m| m.entity_id.as_str())
+        .collect()
 }
 
 fn char_offset(text: &str, byte: usize) -> u32 {
@@ -157,46 +161,120 @@ fn utf16_offset(text: &str, byte: usize) -> u32 {
 /// normalised text is the input with each mention replaced by its canonical
 /// name.
 fn check_invariants(text: &str, response: &ResolveResponse) {
-    assert!(!response.table_version.is_empty(), "table_version is empty for {text:?}");
+    assert!(
+        !response.table_version.is_empty(),
+        "table_version is empty for {text:?}"
+    );
     let mut expected_normalized = String::new();
     let mut copied = 0usize;
     for (i, m) in response.mentions.iter().enumerate() {
         let (start, end) = (m.start as usize, m.end as usize);
-        assert!(start < end && end <= text.len(), "mention {i} {m:?} is out of bounds of {text:?}");
+        assert!(
+            start < end && end <= text.len(),
+            "mention {i} {m:?} is out of bounds of {text:?}"
+        );
         assert!(
             text.is_char_boundary(start) && text.is_char_boundary(end),
             "mention {i} {m:?} does not fall on char boundaries"
         );
-        assert_eq!(m.text, text[start..end], "mention {i}: text is not text[start..end]");
-        assert_eq!(m.char_start, char_offset(text, start), "mention {i} {:?}: char_start", m.text);
-        assert_eq!(m.char_end, char_offset(text, end), "mention {i} {:?}: char_end", m.text);
-        assert_eq!(m.utf16_start, utf16_offset(text, start), "mention {i} {:?}: utf16_start", m.text);
-        assert_eq!(m.utf16_end, utf16_offset(text, end), "mention {i} {:?}: utf16_end", m.text);
-        assert!(start >= copied, "mention {i} {m:?} overlaps or precedes the one before it");
+        assert_eq!(
+            m.text,
+            text[start..end],
+            "mention {i}: text is not text[start..end]"
+        );
+        assert_eq!(
+            m.char_start,
+            char_offset(text, start),
+            "mention {i} {:?}: char_start",
+            m.text
+        );
+        assert_eq!(
+            m.char_end,
+            char_offset(text, end),
+            "mention {i} {:?}: char_end",
+            m.text
+        );
+        assert_eq!(
+            m.utf16_start,
+            utf16_offset(text, start),
+            "mention {i} {:?}: utf16_start",
+            m.text
+        );
+        assert_eq!(
+            m.utf16_end,
+            utf16_offset(text, end),
+            "mention {i} {:?}: utf16_end",
+            m.text
+        );
+        assert!(
+            start >= copied,
+            "mention {i} {m:?} overlaps or precedes the one before it"
+        );
         assert!(!m.entity_id.is_empty(), "mention {i}: empty entity_id");
-        assert!(!m.canonical_name.is_empty(), "mention {i}: empty canonical_name");
-        assert!(!m.matched_alias.is_empty(), "mention {i}: empty matched_alias");
-        assert!(!m.explanation.is_empty(), "mention {i} {:?}: empty explanation", m.text);
-        assert_ne!(m.r#type(), EntityType::Unspecified, "mention {i}: type unset");
-        assert_ne!(m.match_kind(), MatchKind::Unspecified, "mention {i}: match_kind unset");
-        assert!(m.score > 0.0 && m.score <= 1.0, "mention {i}: score {} outside (0, 1]", m.score);
+        assert!(
+            !m.canonical_name.is_empty(),
+            "mention {i}: empty canonical_name"
+        );
+        assert!(
+            !m.matched_alias.is_empty(),
+            "mention {i}: empty matched_alias"
+        );
+        assert!(
+            !m.explanation.is_empty(),
+            "mention {i} {:?}: empty explanation",
+            m.text
+        );
+        assert_ne!(
+            m.r#type(),
+            EntityType::Unspecified,
+            "mention {i}: type unset"
+        );
+        assert_ne!(
+            m.match_kind(),
+            MatchKind::Unspecified,
+            "mention {i}: match_kind unset"
+        );
+        assert!(
+            m.score > 0.0 && m.score <= 1.0,
+            "mention {i}: score {} outside (0, 1]",
+            m.score
+        );
         for alternative in &m.alternatives {
-            assert_ne!(alternative.entity_id, m.entity_id, "mention {i}: the chosen entity is its own alternative");
-            assert!(alternative.score <= m.score, "mention {i}: alternative {alternative:?} outranks the choice");
+            assert_ne!(
+                alternative.entity_id, m.entity_id,
+                "mention {i}: the chosen entity is its own alternative"
+            );
+            assert!(
+                alternative.score <= m.score,
+                "mention {i}: alternative {alternative:?} outranks the choice"
+            );
         }
         expected_normalized.push_str(&text[copied..start]);
         expected_normalized.push_str(&m.canonical_name);
         copied = end;
     }
     expected_normalized.push_str(&text[copied..]);
-    assert_eq!(response.normalized_text, expected_normalized, "normalized_text of {text:?}");
+    assert_eq!(
+        response.normalized_text, expected_normalized,
+        "normalized_text of {text:?}"
+    );
 }
 
-fn assert_status(result: Result<impl std::fmt::Debug, tonic::Status>, code: Code, needles: &[&str], case: &str) {
+fn assert_status(
+    result: Result<impl std::fmt::Debug, tonic::Status>,
+    code: Code,
+    needles: &[&str],
+    case: &str,
+) {
     match result {
         Ok(value) => panic!("{case}: expected {code:?}, got Ok({value:?})"),
         Err(status) => {
-            assert_eq!(status.code(), code, "{case}: wrong code, message {:?}", status.message());
+            assert_eq!(
+                status.code(),
+                code,
+                "{case}: wrong code, message {:?}",
+                status.message()
+            );
             for needle in needles {
                 assert!(
                     status.message().contains(needle),
@@ -266,19 +344,38 @@ async fn resolve_reference_sentence() -> TestResult {
             matched: MatchKind::Exact,
         },
     ];
-    assert_eq!(ids(&response), want.iter().map(|w| w.id).collect::<Vec<_>>(), "{response:#?}");
+    assert_eq!(
+        ids(&response),
+        want.iter().map(|w| w.id).collect::<Vec<_>>(),
+        "{response:#?}"
+    );
     for (m, w) in response.mentions.iter().zip(&want) {
         assert_eq!(m.text, w.text);
         assert_eq!((m.start, m.end), w.range, "byte range of {}", w.text);
         // ASCII text: all three units agree.
-        assert_eq!((m.char_start, m.char_end), w.range, "char range of {}", w.text);
-        assert_eq!((m.utf16_start, m.utf16_end), w.range, "utf16 range of {}", w.text);
+        assert_eq!(
+            (m.char_start, m.char_end),
+            w.range,
+            "char range of {}",
+            w.text
+        );
+        assert_eq!(
+            (m.utf16_start, m.utf16_end),
+            w.range,
+            "utf16 range of {}",
+            w.text
+        );
         assert_eq!(m.canonical_name, w.name);
         assert_eq!(m.r#type(), w.kind, "type of {}", w.text);
         assert_eq!(m.match_kind(), w.matched, "match kind of {}", w.text);
         assert_eq!(m.matched_alias, w.text, "matched alias of {}", w.text);
         assert!(!m.explanation.trim().is_empty());
-        assert!(m.alternatives.is_empty(), "{} is unambiguous: {:?}", w.text, m.alternatives);
+        assert!(
+            m.alternatives.is_empty(),
+            "{} is unambiguous: {:?}",
+            w.text,
+            m.alternatives
+        );
     }
     // An exact canonical name is more certain than an acronym.
     assert!(response.mentions[2].score > response.mentions[0].score);
@@ -286,7 +383,11 @@ async fn resolve_reference_sentence() -> TestResult {
         response.normalized_text,
         "Islamic State Khorasan Province and the Tehrik-i-Taliban Pakistan clashed near Torkham."
     );
-    assert_eq!(response.table_version, AliasTable::embedded()?.version, "table_version is the served table's hash");
+    assert_eq!(
+        response.table_version,
+        AliasTable::embedded()?.version,
+        "table_version is the served table's hash"
+    );
 
     server.stop().await;
     Ok(())
@@ -298,7 +399,11 @@ async fn resolve_empty_text_has_no_mentions() -> TestResult {
     let mut client = server.client();
     for text in ["", " ", "\n\n", "nothing to see here, just words."] {
         let response = resolve(&mut client, request(text)).await;
-        assert!(response.mentions.is_empty(), "{text:?}: {:?}", response.mentions);
+        assert!(
+            response.mentions.is_empty(),
+            "{text:?}: {:?}",
+            response.mentions
+        );
         assert_eq!(response.normalized_text, text);
     }
     server.stop().await;
@@ -426,8 +531,15 @@ fn check_paragraph(paragraph: &Paragraph, response: &ResolveResponse) {
         );
     }
     for &id in paragraph.absent {
-        let wrong: Vec<_> = response.mentions.iter().filter(|m| m.entity_id == id).collect();
-        assert!(wrong.is_empty(), "[{name}] look-alike {id} must not be returned: {wrong:#?}");
+        let wrong: Vec<_> = response
+            .mentions
+            .iter()
+            .filter(|m| m.entity_id == id)
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "[{name}] look-alike {id} must not be returned: {wrong:#?}"
+        );
     }
 }
 
@@ -438,6 +550,287 @@ async fn resolve_news_paragraphs() -> TestResult {
     for paragraph in PARAGRAPHS {
         let response = resolve(&mut client, request(paragraph.text)).await;
         check_paragraph(paragraph, &response);
+    }
+    server.stop().await;
+    Ok(())
+}
+
+/// Short sentences, each proving one look-alike is kept apart.
+const LOOK_ALIKES: &[Paragraph] = &[
+    Paragraph {
+        name: "a one-word name in lower case is a common noun",
+        text: "We ate turkey and rice before the talks.",
+        present: &[],
+        absent: &["turkey"],
+    },
+    Paragraph {
+        name: "Title-case 'Let' is a word, not LeT",
+        text: "Let the talks resume, the envoy said.",
+        present: &[],
+        absent: &["lashkar-e-taiba"],
+    },
+    Paragraph {
+        name: "Title-case 'Tip' is a word, not TIP",
+        text: "Tip: check the border crossing first.",
+        present: &[],
+        absent: &["etim"],
+    },
+    Paragraph {
+        name: "'Is' opening a question is not IS",
+        text: "Is it true that the talks failed?",
+        present: &[],
+        absent: &["islamic-state"],
+    },
+    Paragraph {
+        name: "lower-case 'us' is a pronoun, not the US",
+        text: "They told us nothing about the raid.",
+        present: &[],
+        absent: &["united-states"],
+    },
+    Paragraph {
+        name: "a two-letter acronym matches only as written",
+        text: "Nobody asked Us about the US decision.",
+        present: &[("united-states", "US")],
+        absent: &[],
+    },
+    Paragraph {
+        name: "ISI is the Pakistani agency, not ISIS",
+        text: "The ISI denied it.",
+        present: &[("isi", "ISI")],
+        absent: &["islamic-state", "isis-k"],
+    },
+    Paragraph {
+        name: "a demonym is neither the country nor the Pakistani Taliban",
+        text: "Pakistani officials said the raid failed.",
+        present: &[],
+        absent: &["pakistan", "ttp"],
+    },
+    Paragraph {
+        name: "a weak alias alone is not enough",
+        text: "Fighters loyal to Khorasan Province were seen near the border.",
+        present: &[],
+        absent: &["isis-k"],
+    },
+    Paragraph {
+        name: "the Khorasan Group is not the Khorasan province of IS",
+        text: "The Khorasan Group was named in the report.",
+        present: &[("khorasan-group", "Khorasan Group")],
+        absent: &["isis-k"],
+    },
+    Paragraph {
+        name: "Sipah-e-Sahaba and Sipah-e-Muhammad are rivals, not variants",
+        text: "Sipah-e-Sahaba Pakistan and Sipah-e-Muhammad Pakistan clashed in Jhang.",
+        present: &[
+            ("sipah-e-sahaba-pakistan", "Sipah-e-Sahaba Pakistan"),
+            ("sipah-e-muhammad-pakistan", "Sipah-e-Muhammad Pakistan"),
+        ],
+        absent: &["pakistan"],
+    },
+    Paragraph {
+        name: "title-case acronyms of three letters or more match",
+        text: "Isis-K and Nato both issued statements.",
+        present: &[("isis-k", "Isis-K"), ("nato", "Nato")],
+        absent: &["islamic-state"],
+    },
+];
+
+/// Acronyms that are not in the table but are defined in the text, as in
+/// "Jamaat Ansarullah (JA)": (text, entity, name as written, acronym).
+const DEFINED_ACRONYMS: &[(&str, &str, &str, &str)] = &[
+    (
+        "Fighters of the Jamaat Ansarullah (JA) crossed the river; the JA later retreated.",
+        "jamaat-ansarullah",
+        "Jamaat Ansarullah",
+        "JA",
+    ),
+    (
+        "The Majeed Brigade (MB) said the MB would fight on.",
+        "majeed-brigade",
+        "Majeed Brigade",
+        "MB",
+    ),
+];
+
+/// Regression: up to 758200e every acronym defined in the document and not in
+/// the table made the resolver panic in `resolve::emit` ("begin > end (22 >
+/// 20) when slicing ..."), the defined acronym being emitted twice with the
+/// same span. Resolve then failed with CANCELLED "h2 protocol error" and
+/// ResolveBatch with INTERNAL "batch worker failed". Fixed in 6c78bdc.
+#[tokio::test]
+async fn resolve_links_acronyms_defined_in_the_document() -> TestResult {
+    let server = TestServer::start().await?;
+    let mut failures = Vec::new();
+    for &(text, id, name, acronym) in DEFINED_ACRONYMS {
+        // A fresh client per case, so one broken connection cannot hide the next case.
+        let mut client = server.client();
+        let batch = client
+            .resolve_batch(ResolveBatchRequest {
+                documents: vec![request(text)],
+            })
+            .await;
+        if let Err(status) = &batch {
+            failures.push(format!(
+                "ResolveBatch {text:?}: {:?} {:?}",
+                status.code(),
+                status.message()
+            ));
+        }
+        let response = match client.resolve(request(text)).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                failures.push(format!(
+                    "Resolve {text:?}: {:?} {:?}",
+                    status.code(),
+                    status.message()
+                ));
+                continue;
+            }
+        };
+        let batch = batch?.into_inner().results;
+        assert_eq!(
+            batch,
+            std::slice::from_ref(&response),
+            "batch and unary differ"
+        );
+        check_invariants(text, &response);
+        let defined = response
+            .mentions
+            .iter()
+            .find(|m| m.text == name)
+            .unwrap_or_else(|| panic!("{name} not found in {text:?}"));
+        assert_eq!(defined.entity_id, id);
+        // The later use of the acronym refers back to the definition.
+        let later = text.rfind(acronym).expect("acronym in text") as u32;
+        let use_ = response
+            .mentions
+            .iter()
+            .find(|m| m.start == later)
+            .unwrap_or_else(|| {
+                panic!("{acronym} at {later} not resolved in {text:?}: {response:#?}")
+            });
+        assert_eq!(use_.text, acronym);
+        assert_eq!(use_.entity_id, id);
+        assert_eq!(use_.match_kind(), MatchKind::DocumentAcronym);
+        assert_eq!(use_.matched_alias, name, "the definition it refers to");
+        assert!(use_.score < defined.score);
+    }
+    // Whatever happened above, the server still answers.
+    let mut client = server.client();
+    let after = resolve(&mut client, request("Torkham")).await;
+    assert_eq!(ids(&after), ["torkham"]);
+    server.stop().await;
+    assert!(failures.is_empty(), "{failures:#?}");
+    Ok(())
+}
+
+/// ResolveStream promises exactly one response per request document, a failed
+/// document answering with its own `error`. Regression: up to 758200e the
+/// document below made the resolver panic, which killed the stream's worker
+/// task; its sender was dropped and the stream ended early with status OK,
+/// every later document silently lost. That panic is fixed (6c78bdc), but the
+/// worker task still does not catch one, so any future panic in `resolve_one`
+/// would truncate a stream the same way.
+#[tokio::test]
+async fn resolve_stream_survives_a_document_that_breaks_the_resolver() -> TestResult {
+    let server = TestServer::start().await?;
+    let mut client = server.client();
+    let texts = ["Torkham", DEFINED_ACRONYMS[0].0, "Kurram", "Chaman"];
+    let requests: Vec<ResolveStreamRequest> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| ResolveStreamRequest {
+            document: Some(ResolveRequest {
+                id: format!("s-{i}"),
+                text: text.to_string(),
+                options: None,
+            }),
+        })
+        .collect();
+    let mut inbound = client
+        .resolve_stream(tokio_stream::iter(requests))
+        .await?
+        .into_inner();
+    let mut replies = Vec::new();
+    let ended = loop {
+        match inbound.message().await {
+            Ok(Some(reply)) => replies.push(reply),
+            Ok(None) => break Ok(()),
+            Err(status) => break Err(status),
+        }
+    };
+    let got: Vec<&str> = replies.iter().map(|r| r.id.as_str()).collect();
+    server.stop().await;
+    assert_eq!(
+        got,
+        ["s-0", "s-1", "s-2", "s-3"],
+        "one response per document (stream ended with {ended:?})"
+    );
+    for (reply, want) in replies
+        .iter()
+        .zip([Some("torkham"), None, Some("kurram"), Some("chaman")])
+    {
+        if let Some(want) = want {
+            assert!(
+                matches!(&reply.outcome, Some(Outcome::Result(r)) if ids(r) == [want]),
+                "{reply:?}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn resolve_keeps_look_alikes_apart() -> TestResult {
+    let server = TestServer::start().await?;
+    let mut client = server.client();
+    for case in LOOK_ALIKES {
+        let response = resolve(&mut client, request(case.text)).await;
+        check_paragraph(case, &response);
+        if case.present.is_empty() {
+            assert!(
+                response.mentions.is_empty(),
+                "[{}] {:#?}",
+                case.name,
+                response.mentions
+            );
+        }
+    }
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn resolve_answers_concurrent_requests_independently() -> TestResult {
+    let server = TestServer::start().await?;
+    let mut client = server.client();
+    let mut expected = Vec::new();
+    for paragraph in PARAGRAPHS {
+        expected.push(resolve(&mut client, request(paragraph.text)).await);
+    }
+    let tasks: Vec<_> = (0..48)
+        .map(|i| {
+            let mut client = client.clone();
+            tokio::spawn(async move {
+                let text = PARAGRAPHS[i % PARAGRAPHS.len()].text;
+                let response = client
+                    .resolve(ResolveRequest {
+                        id: format!("concurrent-{i}"),
+                        text: text.into(),
+                        options: None,
+                    })
+                    .await;
+                (i, response)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (i, response) = task.await?;
+        let response = response?.into_inner();
+        let want = ResolveResponse {
+            id: format!("concurrent-{i}"),
+            ..expected[i % PARAGRAPHS.len()].clone()
+        };
+        assert_eq!(response, want, "request {i}");
     }
     server.stop().await;
     Ok(())
@@ -492,7 +885,9 @@ async fn resolve_reports_offsets_in_bytes_chars_and_utf16() -> TestResult {
     let kurram = &response.mentions[2];
     assert_eq!(kurram.start - kurram.char_start, 2 + 6);
     assert_eq!(kurram.utf16_start - kurram.char_start, 2);
-    assert!(response.normalized_text.contains("🇵🇰 Tehrik-i-Taliban Pakistan fighters"));
+    assert!(response
+        .normalized_text
+        .contains("🇵🇰 Tehrik-i-Taliban Pakistan fighters"));
     assert!(response.normalized_text.contains("Kabul’s envoy"));
     server.stop().await;
     Ok(())
@@ -506,7 +901,8 @@ async fn resolve_reports_offsets_in_bytes_chars_and_utf16() -> TestResult {
 async fn resolve_options_filter_mentions() -> TestResult {
     const REFERENCE: &str = "ISKP and the TTP clashed near Torkham.";
     const FUZZY: &str = "Taliban spokesman Zabiullah Mujahed said the talks in Khost had ended.";
-    const EMIRATE: &str = "The Islamic Emirate of Afghanistan denied that Shehbaz Sharif had called.";
+    const EMIRATE: &str =
+        "The Islamic Emirate of Afghanistan denied that Shehbaz Sharif had called.";
     struct Case {
         name: &'static str,
         text: &'static str,
@@ -578,7 +974,8 @@ async fn resolve_options_filter_mentions() -> TestResult {
             want: &["torkham"],
         },
         Case {
-            name: "the type filter does not let Afghanistan out of the Islamic Emirate of Afghanistan",
+            name:
+                "the type filter does not let Afghanistan out of the Islamic Emirate of Afghanistan",
             text: EMIRATE,
             options: types_filter(&[LOCATION, PERSON]),
             want: &["shehbaz-sharif"],
@@ -601,9 +998,17 @@ async fn resolve_options_filter_mentions() -> TestResult {
         let response = resolve(&mut client, request_with(case.text, case.options)).await;
         assert_eq!(ids(&response), case.want, "{}", case.name);
         for m in &response.mentions {
-            assert!(m.score >= options.min_score, "{}: {m:?} under min_score", case.name);
+            assert!(
+                m.score >= options.min_score,
+                "{}: {m:?} under min_score",
+                case.name
+            );
             if !options.entity_types.is_empty() {
-                assert!(options.entity_types.contains(&m.r#type), "{}: {m:?} not of a wanted type", case.name);
+                assert!(
+                    options.entity_types.contains(&m.r#type),
+                    "{}: {m:?} not of a wanted type",
+                    case.name
+                );
             }
             if options.disable_fuzzy {
                 assert_ne!(m.match_kind(), MatchKind::Fuzzy, "{}", case.name);
@@ -623,12 +1028,32 @@ async fn resolve_options_filter_mentions() -> TestResult {
 #[tokio::test]
 async fn resolve_rejects_invalid_options_naming_the_field() -> TestResult {
     let cases: Vec<(&str, ResolveOptions, &[&str])> = vec![
-        ("min_score above 1", min_score(2.0), &["options.min_score", "2"]),
-        ("min_score negative", min_score(-0.1), &["options.min_score"]),
+        (
+            "min_score above 1",
+            min_score(2.0),
+            &["options.min_score", "2"],
+        ),
+        (
+            "min_score negative",
+            min_score(-0.1),
+            &["options.min_score"],
+        ),
         ("min_score NaN", min_score(f32::NAN), &["options.min_score"]),
-        ("min_score infinite", min_score(f32::INFINITY), &["options.min_score"]),
-        ("unknown entity type", types_filter(&[99]), &["options.entity_types[0]", "99"]),
-        ("negative entity type", types_filter(&[-1]), &["options.entity_types[0]"]),
+        (
+            "min_score infinite",
+            min_score(f32::INFINITY),
+            &["options.min_score"],
+        ),
+        (
+            "unknown entity type",
+            types_filter(&[99]),
+            &["options.entity_types[0]", "99"],
+        ),
+        (
+            "negative entity type",
+            types_filter(&[-1]),
+            &["options.entity_types[0]"],
+        ),
         (
             "unknown entity type after a good one",
             types_filter(&[ORG, 99]),
@@ -644,7 +1069,10 @@ async fn resolve_rejects_invalid_options_naming_the_field() -> TestResult {
     let mut client = server.client();
     for (name, options, needles) in cases {
         let result = client
-            .resolve(request_with("ISKP and the TTP clashed near Torkham.", options))
+            .resolve(request_with(
+                "ISKP and the TTP clashed near Torkham.",
+                options,
+            ))
             .await;
         assert_status(result, Code::InvalidArgument, needles, name);
     }
@@ -666,7 +1094,10 @@ async fn text_over_the_limit_is_resource_exhausted() -> TestResult {
     let mut client = server.client();
 
     // At the limit: fine.
-    let at_limit = format!("ISKP near Torkham.{}", " ".repeat(100 - "ISKP near Torkham.".len()));
+    let at_limit = format!(
+        "ISKP near Torkham.{}",
+        " ".repeat(100 - "ISKP near Torkham.".len())
+    );
     assert_eq!(at_limit.len(), 100);
     let response = resolve(&mut client, request(&at_limit)).await;
     assert_eq!(ids(&response), ["isis-k", "torkham"]);
@@ -676,10 +1107,18 @@ async fn text_over_the_limit_is_resource_exhausted() -> TestResult {
     let over = "a".repeat(101);
     let emoji = "🇵🇰".repeat(17);
     assert!(emoji.chars().count() < 100 && emoji.len() > 100);
-    for (name, text) in [("101 ASCII bytes", over.as_str()), ("136 bytes in 34 chars", emoji.as_str())] {
+    for (name, text) in [
+        ("101 ASCII bytes", over.as_str()),
+        ("136 bytes in 34 chars", emoji.as_str()),
+    ] {
         let result = client.resolve(request(text)).await;
         let actual = text.len().to_string();
-        assert_status(result, Code::ResourceExhausted, &["100", actual.as_str()], name);
+        assert_status(
+            result,
+            Code::ResourceExhausted,
+            &["100", actual.as_str()],
+            name,
+        );
     }
 
     // In a batch, the document is named.
@@ -688,19 +1127,31 @@ async fn text_over_the_limit_is_resource_exhausted() -> TestResult {
             documents: vec![request("Torkham"), request(&over)],
         })
         .await;
-    assert_status(result, Code::ResourceExhausted, &["documents[1]", "100"], "batch");
+    assert_status(
+        result,
+        Code::ResourceExhausted,
+        &["documents[1]", "100"],
+        "batch",
+    );
 
     // On a stream, only that document fails, with the unary code.
-    let outbound = tokio_stream::iter(["Torkham", over.as_str(), "Kurram"].map(|text| ResolveStreamRequest {
-        document: Some(request(text)),
-    }));
+    let outbound =
+        tokio_stream::iter(
+            ["Torkham", over.as_str(), "Kurram"].map(|text| ResolveStreamRequest {
+                document: Some(request(text)),
+            }),
+        );
     let mut inbound = client.resolve_stream(outbound).await?.into_inner();
     let mut outcomes = Vec::new();
     while let Some(reply) = inbound.message().await? {
         outcomes.push(reply.outcome);
     }
     assert_eq!(outcomes.len(), 3, "{outcomes:?}");
-    assert!(matches!(&outcomes[0], Some(Outcome::Result(r)) if ids(r) == ["torkham"]), "{:?}", outcomes[0]);
+    assert!(
+        matches!(&outcomes[0], Some(Outcome::Result(r)) if ids(r) == ["torkham"]),
+        "{:?}",
+        outcomes[0]
+    );
     match &outcomes[1] {
         Some(Outcome::Error(error)) => {
             assert_eq!(error.code, Code::ResourceExhausted as i32, "{error:?}");
@@ -708,7 +1159,11 @@ async fn text_over_the_limit_is_resource_exhausted() -> TestResult {
         }
         other => panic!("the oversized stream document should fail: {other:?}"),
     }
-    assert!(matches!(&outcomes[2], Some(Outcome::Result(r)) if ids(r) == ["kurram"]), "{:?}", outcomes[2]);
+    assert!(
+        matches!(&outcomes[2], Some(Outcome::Result(r)) if ids(r) == ["kurram"]),
+        "{:?}",
+        outcomes[2]
+    );
 
     server.stop().await;
     Ok(())
@@ -763,13 +1218,18 @@ async fn resolve_batch_keeps_order_and_echoes_ids() -> TestResult {
     }
     assert_eq!(ids(&results[2]), ["torkham"], "options apply per document");
     assert!(results.last().is_some_and(|r| r.mentions.is_empty()));
-    let paragraphs: Vec<_> = results.iter().filter(|r| r.id.starts_with("paragraph-")).collect();
+    let paragraphs: Vec<_> = results
+        .iter()
+        .filter(|r| r.id.starts_with("paragraph-"))
+        .collect();
     for (paragraph, result) in PARAGRAPHS.iter().zip(paragraphs) {
         check_paragraph(paragraph, result);
     }
 
     // An empty batch is an empty answer.
-    let empty = client.resolve_batch(ResolveBatchRequest { documents: vec![] }).await?;
+    let empty = client
+        .resolve_batch(ResolveBatchRequest { documents: vec![] })
+        .await?;
     assert!(empty.into_inner().results.is_empty());
 
     server.stop().await;
@@ -793,15 +1253,33 @@ async fn resolve_batch_limits_and_errors() -> TestResult {
 
     let full = client.resolve_batch(batch(max)).await?.into_inner().results;
     assert_eq!(full.len(), max);
-    assert!(full.iter().enumerate().all(|(i, r)| r.id == i.to_string() && ids(r) == ["torkham"]));
+    assert!(full
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r.id == i.to_string() && ids(r) == ["torkham"]));
 
     let too_many = client.resolve_batch(batch(max + 1)).await;
     let (over, limit) = ((max + 1).to_string(), max.to_string());
-    assert_status(too_many, Code::ResourceExhausted, &[&over, &limit], "one document too many");
+    assert_status(
+        too_many,
+        Code::ResourceExhausted,
+        &[&over, &limit],
+        "one document too many",
+    );
 
     let invalid_cases: Vec<(&str, usize, ResolveOptions, &[&str])> = vec![
-        ("bad min_score", 2, min_score(2.0), &["documents[2].options.min_score"]),
-        ("bad type", 0, types_filter(&[99]), &["documents[0].options.entity_types[0]"]),
+        (
+            "bad min_score",
+            2,
+            min_score(2.0),
+            &["documents[2].options.min_score"],
+        ),
+        (
+            "bad type",
+            0,
+            types_filter(&[99]),
+            &["documents[0].options.entity_types[0]"],
+        ),
         (
             "unspecified type",
             4,
@@ -953,10 +1431,17 @@ async fn lookup_ranks_candidates() -> TestResult {
             })
             .await?
             .into_inner();
-        let label = format!("{:?} limit {} types {:?}", case.name, case.limit, case.types);
+        let label = format!(
+            "{:?} limit {} types {:?}",
+            case.name, case.limit, case.types
+        );
         assert!(!response.table_version.is_empty(), "{label}");
         match case.first {
-            None => assert!(response.candidates.is_empty(), "{label}: {:?}", response.candidates),
+            None => assert!(
+                response.candidates.is_empty(),
+                "{label}: {:?}",
+                response.candidates
+            ),
             Some((id, kind)) => {
                 let first = response
                     .candidates
@@ -966,10 +1451,17 @@ async fn lookup_ranks_candidates() -> TestResult {
                 assert_eq!(entity.id, id, "{label}: {:?}", response.candidates);
                 assert_eq!(first.match_kind(), kind, "{label}");
                 assert!(first.score > 0.0 && first.score <= 1.0, "{label}");
-                assert!(!first.matched_alias.is_empty() && !first.explanation.is_empty(), "{label}");
+                assert!(
+                    !first.matched_alias.is_empty() && !first.explanation.is_empty(),
+                    "{label}"
+                );
             }
         }
-        let limit = if case.limit == 0 { 10 } else { case.limit as usize };
+        let limit = if case.limit == 0 {
+            10
+        } else {
+            case.limit as usize
+        };
         assert!(response.candidates.len() <= limit, "{label}");
         for candidate in &response.candidates {
             let entity = candidate.entity.as_ref().expect("entity");
@@ -978,7 +1470,10 @@ async fn lookup_ranks_candidates() -> TestResult {
             }
         }
         assert!(
-            response.candidates.windows(2).all(|w| w[0].score >= w[1].score),
+            response
+                .candidates
+                .windows(2)
+                .all(|w| w[0].score >= w[1].score),
             "{label}: not best first"
         );
     }
@@ -991,7 +1486,7 @@ async fn lookup_respects_limit() -> TestResult {
     // "Abdul" is the first word of many people's names: more than ten candidates.
     let server = TestServer::start().await?;
     let mut client = server.client();
-    let mut lookup = |limit: u32| {
+    let lookup = |limit: u32| {
         let mut client = client.clone();
         async move {
             client
@@ -1005,11 +1500,19 @@ async fn lookup_respects_limit() -> TestResult {
         }
     };
     let all = lookup(100).await?;
-    assert!(all.len() > 10, "the test needs a name with many candidates, got {}", all.len());
+    assert!(
+        all.len() > 10,
+        "the test needs a name with many candidates, got {}",
+        all.len()
+    );
     for (limit, want) in [(1, 1), (3, 3), (0, 10), (10, 10), (100, all.len())] {
         let got = lookup(limit).await?;
         assert_eq!(got.len(), want, "limit {limit}");
-        assert_eq!(got[..], all[..want], "limit {limit} is a prefix of the full ranking");
+        assert_eq!(
+            got[..],
+            all[..want],
+            "limit {limit} is a prefix of the full ranking"
+        );
     }
     let cases: Vec<(&str, u32, Vec<i32>, &[&str])> = vec![
         ("", 0, vec![], &["name"]),
@@ -1017,7 +1520,12 @@ async fn lookup_respects_limit() -> TestResult {
         ("?!", 0, vec![], &["name"]),
         ("ISI", 101, vec![], &["limit", "101"]),
         ("ISI", 0, vec![99], &["entity_types[0]"]),
-        ("ISI", 0, vec![EntityType::Unspecified as i32], &["entity_types[0]"]),
+        (
+            "ISI",
+            0,
+            vec![EntityType::Unspecified as i32],
+            &["entity_types[0]"],
+        ),
     ];
     for (name, limit, entity_types, needles) in cases {
         let result = client
@@ -1027,7 +1535,12 @@ async fn lookup_respects_limit() -> TestResult {
                 entity_types,
             })
             .await;
-        assert_status(result, Code::InvalidArgument, needles, &format!("lookup {name:?} limit {limit}"));
+        assert_status(
+            result,
+            Code::InvalidArgument,
+            needles,
+            &format!("lookup {name:?} limit {limit}"),
+        );
     }
     server.stop().await;
     Ok(())
@@ -1061,7 +1574,9 @@ async fn lookup_finds_a_person_by_one_word_of_the_name() -> TestResult {
             .await?
             .into_inner()
             .candidates;
-        let found = candidates.iter().find(|c| c.entity.as_ref().is_some_and(|e| e.id == id));
+        let found = candidates
+            .iter()
+            .find(|c| c.entity.as_ref().is_some_and(|e| e.id == id));
         match found {
             Some(c) => assert_eq!(c.match_kind(), MatchKind::PartialName, "{name}"),
             None => failures.push(format!("{name:?} does not find {id}")),
@@ -1103,21 +1618,38 @@ async fn get_entity() -> TestResult {
     assert_eq!(ttp.r#type(), EntityType::Organization);
     assert_eq!(ttp.acronyms, ["TTP"]);
     for alias in ["Tehrik-e-Taliban Pakistan", "Pakistani Taliban"] {
-        assert!(ttp.aliases.iter().any(|a| a == alias), "{alias} missing from {:?}", ttp.aliases);
+        assert!(
+            ttp.aliases.iter().any(|a| a == alias),
+            "{alias} missing from {:?}",
+            ttp.aliases
+        );
     }
     assert!(!ttp.native_names.is_empty() && !ttp.tags.is_empty());
 
     // Every field is the record of the alias table.
     let table = AliasTable::embedded()?;
-    let (_, record, _) = table.entities.iter().find(|(_, r, _)| r.id == "ttp").expect("ttp in table");
+    let (_, record, _) = table
+        .entities
+        .iter()
+        .find(|(_, r, _)| r.id == "ttp")
+        .expect("ttp in table");
     assert_eq!(ttp.aliases, record.aliases);
     assert_eq!(ttp.native_names, record.native);
     assert_eq!(ttp.tags, record.tags);
     assert_eq!(ttp.notes, record.notes);
-    assert_eq!(ttp.external_ids, record.external_ids.clone().into_iter().collect::<HashMap<_, _>>());
+    assert_eq!(
+        ttp.external_ids,
+        record
+            .external_ids
+            .clone()
+            .into_iter()
+            .collect::<HashMap<_, _>>()
+    );
 
     let isis_k = client
-        .get_entity(GetEntityRequest { id: "isis-k".into() })
+        .get_entity(GetEntityRequest {
+            id: "isis-k".into(),
+        })
         .await?
         .into_inner()
         .entity
@@ -1140,7 +1672,11 @@ async fn get_entity() -> TestResult {
 }
 
 /// Pages through ListEntities, checking each page, and returns every entity.
-async fn list_all(client: &mut Client, page_size: u32, r#type: i32) -> Result<Vec<proto::Entity>, BoxError> {
+async fn list_all(
+    client: &mut Client,
+    page_size: u32,
+    r#type: i32,
+) -> Result<Vec<proto::Entity>, BoxError> {
     let mut all = Vec::new();
     let mut token = String::new();
     let mut total = None;
@@ -1153,18 +1689,33 @@ async fn list_all(client: &mut Client, page_size: u32, r#type: i32) -> Result<Ve
             })
             .await?
             .into_inner();
-        let size = if page_size == 0 { 100 } else { page_size as usize };
+        let size = if page_size == 0 {
+            100
+        } else {
+            page_size as usize
+        };
         assert!(page.entities.len() <= size, "page over page_size");
         if !page.next_page_token.is_empty() {
             assert_eq!(page.entities.len(), size, "only the last page may be short");
         }
-        assert_eq!(*total.get_or_insert(page.total_size), page.total_size, "total_size changed between pages");
+        assert_eq!(
+            *total.get_or_insert(page.total_size),
+            page.total_size,
+            "total_size changed between pages"
+        );
         all.extend(page.entities);
         if page.next_page_token.is_empty() {
-            assert_eq!(all.len(), page.total_size as usize, "total_size is the number listed");
+            assert_eq!(
+                all.len(),
+                page.total_size as usize,
+                "total_size is the number listed"
+            );
             return Ok(all);
         }
-        assert_ne!(page.next_page_token, token, "the page token did not advance");
+        assert_ne!(
+            page.next_page_token, token,
+            "the page token did not advance"
+        );
         token = page.next_page_token;
     }
     panic!("ListEntities never reached the last page");
@@ -1173,7 +1724,11 @@ async fn list_all(client: &mut Client, page_size: u32, r#type: i32) -> Result<Ve
 #[tokio::test]
 async fn list_entities_pages_through_the_table() -> TestResult {
     let table = AliasTable::embedded()?;
-    let mut table_ids: Vec<&str> = table.entities.iter().map(|(_, r, _)| r.id.as_str()).collect();
+    let mut table_ids: Vec<&str> = table
+        .entities
+        .iter()
+        .map(|(_, r, _)| r.id.as_str())
+        .collect();
     table_ids.sort_unstable();
     let table_types: HashMap<&str, i32> = table
         .entities
@@ -1187,7 +1742,11 @@ async fn list_entities_pages_through_the_table() -> TestResult {
     let all = list_all(&mut client, 50, 0).await?;
     let listed: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
     assert!(listed.len() > 50, "the table should span several pages");
-    assert_eq!(listed.iter().collect::<BTreeSet<_>>().len(), listed.len(), "duplicate ids");
+    assert_eq!(
+        listed.iter().collect::<BTreeSet<_>>().len(),
+        listed.len(),
+        "duplicate ids"
+    );
     assert!(listed.windows(2).all(|w| w[0] < w[1]), "not sorted by id");
     assert_eq!(listed, table_ids, "the listing is not the alias table");
 
@@ -1200,7 +1759,9 @@ async fn list_entities_pages_through_the_table() -> TestResult {
     // A listed entity is what GetEntity returns.
     for i in [0, all.len() / 2, all.len() - 1] {
         let got = client
-            .get_entity(GetEntityRequest { id: all[i].id.clone() })
+            .get_entity(GetEntityRequest {
+                id: all[i].id.clone(),
+            })
             .await?
             .into_inner()
             .entity;
@@ -1208,11 +1769,22 @@ async fn list_entities_pages_through_the_table() -> TestResult {
     }
 
     // Type filters return exactly the entities of that type.
-    for (name, r#type) in [("organization", ORG), ("person", PERSON), ("location", LOCATION)] {
+    for (name, r#type) in [
+        ("organization", ORG),
+        ("person", PERSON),
+        ("location", LOCATION),
+    ] {
         let entities = list_all(&mut client, 50, r#type).await?;
         assert!(!entities.is_empty(), "{name}");
-        assert!(entities.iter().all(|e| e.r#type == r#type), "{name}: wrong type listed");
-        let want: Vec<&str> = table_ids.iter().copied().filter(|id| table_types[id] == r#type).collect();
+        assert!(
+            entities.iter().all(|e| e.r#type == r#type),
+            "{name}: wrong type listed"
+        );
+        let want: Vec<&str> = table_ids
+            .iter()
+            .copied()
+            .filter(|id| table_types[id] == r#type)
+            .collect();
         let got: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(got, want, "{name}");
     }
@@ -1283,6 +1855,65 @@ async fn list_entities_rejects_bad_requests() -> TestResult {
     Ok(())
 }
 
+/// README: on shutdown "health turns NOT_SERVING, requests in flight finish".
+/// A stream opened before the signal keeps being answered until the client
+/// closes it, and only then does `serve` return.
+#[tokio::test]
+async fn shutdown_lets_a_stream_in_flight_finish() -> TestResult {
+    let server = TestServer::start().await?;
+    let mut client = server.client();
+    let (outbound, requests) = tokio::sync::mpsc::channel(4);
+    let mut inbound = client
+        .resolve_stream(tokio_stream::wrappers::ReceiverStream::new(requests))
+        .await?
+        .into_inner();
+    let document = |id: &str, text: &str| ResolveStreamRequest {
+        document: Some(ResolveRequest {
+            id: id.into(),
+            text: text.into(),
+            options: None,
+        }),
+    };
+
+    outbound.send(document("before", "Torkham")).await?;
+    let before = inbound.message().await?.expect("a reply before shutdown");
+    assert_eq!(before.id, "before");
+
+    let TestServer {
+        channel,
+        shutdown,
+        task,
+    } = server;
+    shutdown.send(()).expect("server running");
+    // Give the server time to act on the signal before sending more.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !task.is_finished(),
+        "serve returned with a stream still open"
+    );
+
+    outbound.send(document("during", "Kurram")).await?;
+    let during = tokio::time::timeout(Duration::from_secs(5), inbound.message())
+        .await
+        .expect("the open stream is still answered")?
+        .expect("a reply during shutdown");
+    assert_eq!(during.id, "during");
+    assert!(
+        matches!(&during.outcome, Some(Outcome::Result(r)) if ids(r) == ["kurram"]),
+        "{during:?}"
+    );
+
+    drop(outbound);
+    assert!(
+        inbound.message().await?.is_none(),
+        "the stream ends when the client closes it"
+    );
+    drop((inbound, client, channel));
+    let returned = tokio::time::timeout(Duration::from_secs(10), task).await??;
+    assert!(returned.is_ok(), "serve returned an error: {returned:?}");
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Health and reflection
 // ---------------------------------------------------------------------------
@@ -1323,7 +1954,6 @@ async fn health_reports_serving() -> TestResult {
     let first = watch.message().await?.expect("a first status");
     assert_eq!(first.status(), ServingStatus::Serving);
     let TestServer {
-        addr: _,
         channel,
         shutdown,
         task,
@@ -1391,14 +2021,19 @@ async fn reflection_v1_lists_and_describes_the_services() -> TestResult {
 
     let listed = replies.message().await?.expect("a reply to list_services");
     let services: BTreeSet<String> = match listed.message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => list.service.into_iter().map(|s| s.name).collect(),
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
         other => panic!("list_services answered {other:?}"),
     };
     for name in [SERVICE_NAME, HEALTH_SERVICE_NAME] {
         assert!(services.contains(name), "{name} not in {services:?}");
     }
 
-    let described = replies.message().await?.expect("a reply to file_containing_symbol");
+    let described = replies
+        .message()
+        .await?
+        .expect("a reply to file_containing_symbol");
     let files = match described.message_response {
         Some(MessageResponse::FileDescriptorResponse(files)) => files.file_descriptor_proto,
         other => panic!("file_containing_symbol answered {other:?}"),
@@ -1411,13 +2046,20 @@ async fn reflection_v1_lists_and_describes_the_services() -> TestResult {
         .iter()
         .find(|f| f.package.as_deref() == Some("entityresolution.v1"))
         .unwrap_or_else(|| panic!("no entityresolution.v1 file in {files:?}"));
-    assert_eq!(file.name.as_deref(), Some("entityresolution/v1/entity_resolver.proto"));
+    assert_eq!(
+        file.name.as_deref(),
+        Some("entityresolution/v1/entity_resolver.proto")
+    );
     let service = file
         .service
         .iter()
         .find(|s| s.name.as_deref() == Some("EntityResolverService"))
         .expect("the service is described");
-    let methods: BTreeSet<&str> = service.method.iter().filter_map(|m| m.name.as_deref()).collect();
+    let methods: BTreeSet<&str> = service
+        .method
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .collect();
     let want: BTreeSet<&str> = [
         "Resolve",
         "ResolveBatch",
@@ -1454,7 +2096,9 @@ async fn reflection_v1alpha_lists_the_service() -> TestResult {
         .into_inner();
     let listed = replies.message().await?.expect("a reply to list_services");
     let services: BTreeSet<String> = match listed.message_response {
-        Some(MessageResponse::ListServicesResponse(list)) => list.service.into_iter().map(|s| s.name).collect(),
+        Some(MessageResponse::ListServicesResponse(list)) => {
+            list.service.into_iter().map(|s| s.name).collect()
+        }
         other => panic!("list_services answered {other:?}"),
     };
     for name in [SERVICE_NAME, HEALTH_SERVICE_NAME] {
