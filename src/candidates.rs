@@ -22,6 +22,7 @@ pub mod score {
     pub const FUZZY_MAX: f32 = 0.86;
     pub const PARTIAL_MULTI_WORD: f32 = 0.84;
     pub const PARTIAL_ONE_WORD: f32 = 0.8;
+    pub const PARTIAL_MISSPELT: f32 = 0.72;
     /// Factor for an alias that is too generic alone.
     pub const WEAK_FACTOR: f32 = 0.9;
 }
@@ -116,12 +117,23 @@ fn scan(
         let (Some(first), Some(last)) = (first, last) else {
             continue;
         };
+        if !doc.is_contiguous(first, last + 1) {
+            continue;
+        }
         let tokens = &doc.tokens[first..=last];
         let surface = &text[tokens[0].start..tokens[tokens.len() - 1].end];
         let mut by_entity: HashMap<u32, (u32, MatchKind, f32)> = HashMap::new();
         for &alias_id in &patterns.aliases[hit.pattern().as_usize()] {
             let alias = &index.aliases[alias_id as usize];
             if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
+                continue;
+            }
+            // "LET US ACT", "WHAT IS LEFT": in an all-caps headline a
+            // two-letter acronym is more likely a word.
+            if alias.case == CaseRule::Exact
+                && alias.letters.chars().count() <= 2
+                && in_all_caps_context(doc, text, first, last)
+            {
                 continue;
             }
             let (kind, score) = classify(alias.kind, &alias.surface, surface, tokens, key);
@@ -201,6 +213,30 @@ fn classify(
         }
         _ if key == Key::Folded => (MatchKind::Normalized, score::TRANSLITERATED),
         _ => (MatchKind::Normalized, score::NORMALIZED),
+    }
+}
+
+/// Are the words around tokens `first..=last` all upper case (a shouted
+/// headline)? Needs at least one neighbour, and every neighbour a word of two
+/// letters or more in upper case.
+fn in_all_caps_context(doc: &NormalizedText, text: &str, first: usize, last: usize) -> bool {
+    let shouted = |i: usize| {
+        let token = &doc.tokens[i];
+        token.shape == CaseShape::Upper
+            && text[token.start..token.end]
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .count()
+                >= 2
+    };
+    let before = first
+        .checked_sub(1)
+        .filter(|&i| doc.tokens[i].joined_to_next);
+    let after =
+        (last + 1 < doc.tokens.len() && doc.tokens[last].joined_to_next).then_some(last + 1);
+    match (before, after) {
+        (None, None) => false,
+        (before, after) => before.is_none_or(shouted) && after.is_none_or(shouted),
     }
 }
 

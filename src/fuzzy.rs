@@ -219,7 +219,7 @@ fn align(
     let fuzzy = &index.fuzzy;
     let words = &fuzzy.pattern_words[pattern as usize];
     let end = first + words.len();
-    if end > doc.tokens.len() {
+    if end > doc.tokens.len() || !doc.is_contiguous(first, end) {
         return None;
     }
     let mut distance = 0;

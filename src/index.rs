@@ -189,11 +189,24 @@ impl Index {
             return Err(Error::InvalidTable(errors));
         }
 
-        let basic_keyed = aliases
-            .iter()
-            .enumerate()
-            .map(|(i, alias)| (basic_key(&alias.surface), i as u32))
-            .collect();
+        let mut basic_keyed = Vec::with_capacity(aliases.len());
+        for (i, alias) in aliases.iter().enumerate() {
+            let key = basic_key(&alias.surface);
+            if alias.kind == AliasKind::Native {
+                // Persian and Urdu write a compound with a space or a
+                // zero-width non-joiner ("ذبیح الله", "ذبیح‌الله"), which folds
+                // to one word: each pair of words may come joined.
+                let words: Vec<&str> = key.split(' ').collect();
+                for at in 1..words.len() {
+                    let joined = format!("{}{}", words[at - 1], words[at]);
+                    let mut variant: Vec<&str> = words[..at - 1].to_vec();
+                    variant.push(&joined);
+                    variant.extend(&words[at + 1..]);
+                    basic_keyed.push((variant.join(" "), i as u32));
+                }
+            }
+            basic_keyed.push((key, i as u32));
+        }
         let mut folded_keyed = Vec::new();
         for (i, alias) in aliases.iter().enumerate() {
             if matches!(alias.kind, AliasKind::Canonical | AliasKind::Name) {
@@ -252,7 +265,9 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
 
     let mut push = |surface: &str, kind: AliasKind| {
         let key = basic_key(surface);
-        let kind = if kind != AliasKind::Native && acronyms.contains(&key) {
+        let kind = if kind != AliasKind::Native
+            && (acronyms.contains(&key) || looks_like_acronym(surface))
+        {
             AliasKind::Acronym
         } else {
             kind
@@ -264,12 +279,17 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
         let token_count = normalize(surface).tokens.len();
         let letters: String = surface.chars().filter(|c| c.is_alphanumeric()).collect();
         let case = match kind {
-            AliasKind::Acronym if letters.chars().count() <= 2 => CaseRule::Exact,
+            // Two letters, or weak ("TIP", "RAW"): as written, never "Tip".
+            AliasKind::Acronym if letters.chars().count() <= 2 || weak.contains(&key) => {
+                CaseRule::Exact
+            }
             AliasKind::Acronym => CaseRule::UpperOrTitle,
             AliasKind::Native => CaseRule::Any,
             // "LeT", "JeM", "PoK": the inner capitals are the name; "Let" is a word.
             _ if has_inner_capital(surface) => CaseRule::Exact,
-            _ if token_count == 1 => CaseRule::Capitalized,
+            // A weak alias is a generic phrase ("tribal areas"): only its
+            // capitalised use names the entity.
+            _ if token_count == 1 || weak.contains(&key) => CaseRule::Capitalized,
             _ => CaseRule::Any,
         };
         out.push(Alias {
@@ -298,6 +318,13 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
     for extra in record.weak.iter().chain(&record.ambiguous) {
         push(extra, AliasKind::Name);
     }
+}
+
+/// "TIP", "U.S.": one word of two to six capitals, listed as a name or a weak
+/// alias, follows the acronym case rules all the same.
+fn looks_like_acronym(name: &str) -> bool {
+    let letters: Vec<char> = name.chars().filter(|c| *c != '.').collect();
+    (2..=6).contains(&letters.len()) && letters.iter().all(|c| c.is_uppercase())
 }
 
 /// A word with a capital after a lower-case letter: "LeT", "HuJI", "McChrystal".

@@ -48,6 +48,10 @@ pub struct Token {
     pub basic: (usize, usize),
     /// Byte span of this token's key inside `NormalizedText::folded`.
     pub folded: (usize, usize),
+    /// Whether a name may continue past this token to the next one: only
+    /// across spaces, hyphens, dashes and the like, never across a comma,
+    /// a full stop or a bracket ("Jamaat-e-Islami, Pakistan" is two things).
+    pub joined_to_next: bool,
 }
 
 /// A text split into tokens, with both document keys.
@@ -94,7 +98,7 @@ impl NormalizedText {
     }
 }
 
-const APOSTROPHES: &[char] = &['\'', '’', '‘', 'ʼ', 'ʻ', '`', '´', 'ʹ', '′'];
+const APOSTROPHES: &[char] = &['\'', '’', '‘', 'ʼ', 'ʻ', 'ʽ', 'ʾ', 'ʿ', '`', '´', 'ʹ', '′'];
 const ZERO_WIDTH: &[char] = &['\u{200C}', '\u{200D}', '\u{200B}', '\u{2060}', '\u{FEFF}'];
 const TATWEEL: char = '\u{0640}';
 
@@ -132,7 +136,41 @@ pub fn normalize(text: &str) -> NormalizedText {
         push_token(&mut out, text, start, end, &mut scratch);
         pos = end;
     }
+    for i in 1..out.tokens.len() {
+        let (previous, next) = (&out.tokens[i - 1], &out.tokens[i]);
+        let initial = text[previous.start..previous.end].chars().count() == 1;
+        out.tokens[i - 1].joined_to_next =
+            names_continue_across(&text[previous.end..next.start], initial);
+    }
     out
+}
+
+impl NormalizedText {
+    /// Can tokens `first..end` be one name (no punctuation that ends a name between them)?
+    pub fn is_contiguous(&self, first: usize, end: usize) -> bool {
+        self.tokens[first..end.saturating_sub(1).max(first)]
+            .iter()
+            .all(|t| t.joined_to_next)
+    }
+}
+
+/// What may stand between two words of one name: spaces (a line break, not a
+/// blank line), hyphens and dashes, apostrophes, "&", "/", and the full stop of
+/// an initial ("Michael E. Kurilla").
+fn names_continue_across(gap: &str, after_initial: bool) -> bool {
+    let mut newlines = 0;
+    gap.chars().all(|c| match c {
+        '\n' => {
+            newlines += 1;
+            newlines < 2
+        }
+        '.' => after_initial,
+        '&' | '/' | '-' | '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '\u{00AD}' => {
+            true
+        }
+        c if APOSTROPHES.contains(&c) || ZERO_WIDTH.contains(&c) || c == TATWEEL => true,
+        c => c.is_whitespace() || is_combining_mark(c),
+    })
 }
 
 fn next_char(text: &str, pos: usize) -> char {
@@ -221,6 +259,7 @@ fn push_token(
         shape: case_shape(raw),
         basic: (basic_start, basic_end),
         folded: (folded_start, folded_end),
+        joined_to_next: false,
     });
 }
 

@@ -253,24 +253,34 @@ fn look_alikes_and_common_words_are_never_confused() {
 
 #[test]
 fn a_later_full_name_takes_the_shared_surname() {
-    let text = "Imran Khan spoke. Then Amir Khan Muttaqi replied, and Muttaqi left. Imran Khan returned; Khan smiled.";
-    let resolution = resolve(text);
-    let muttaqi: Vec<&str> = resolution
-        .mentions
-        .iter()
-        .filter(|m| m.text == "Muttaqi")
-        .map(|m| m.entity_id.as_str())
-        .collect();
-    assert_eq!(muttaqi, ["amir-khan-muttaqi"]);
-    let bare_khan: Vec<_> = resolution
-        .mentions
-        .iter()
-        .filter(|m| m.text == "Khan")
-        .collect();
-    assert!(
-        bare_khan.is_empty(),
-        "a bare title-like word is no partial name: {bare_khan:?}"
-    );
+    // (name, text, the entity each bare "Khan" / "Muttaqi" resolves to, in order)
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "a surname goes to the latest full name that ends with it",
+            "Amir Khan Muttaqi replied, and Muttaqi left. Imran Khan returned; Khan smiled.",
+            &["amir-khan-muttaqi", "imran-khan"],
+        ),
+        (
+            "a title-like word inside a name is nobody's short form",
+            "Amir Khan Muttaqi replied. Khan left.",
+            &[],
+        ),
+        (
+            "a surname before any full name is nobody",
+            "Khan spoke before Imran Khan arrived.",
+            &[],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let resolution = resolve(text);
+        let bare: Vec<&str> = resolution
+            .mentions
+            .iter()
+            .filter(|m| m.text == "Khan" || m.text == "Muttaqi")
+            .map(|m| m.entity_id.as_str())
+            .collect();
+        assert_eq!(bare, *expected, "{name}");
+    }
 }
 
 #[test]
