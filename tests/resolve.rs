@@ -115,6 +115,14 @@ fn mentions_found() {
             found: &[("isis-k", "islamic state khorasan province", Normalized)],
         },
         Case {
+            name: "a comma ends a name",
+            text: "They met Jamaat-e-Islami, Pakistan's oldest party.",
+            found: &[
+                ("jamaat-e-islami", "Jamaat-e-Islami", Exact),
+                ("pakistan", "Pakistan", Exact),
+            ],
+        },
+        Case {
             name: "Arabic-script names",
             text: "بیان تحریک طالبان پاکستان منتشر شد",
             found: &[("ttp", "تحریک طالبان پاکستان", NativeScript)],
@@ -236,8 +244,63 @@ fn look_alikes_and_common_words_are_never_confused() {
             "Let the talks begin.",
             "lashkar-e-taiba",
         ),
+        (
+            "Jaish al-Adl is not Jaish-e-Mohammed",
+            "Jaish al-Adl attacked a post near Zahedan.",
+            "jaish-e-mohammed",
+        ),
+        (
+            "Jaish-e-Mohammed is not Jaish al-Adl",
+            "Jaish-e-Mohammed was banned.",
+            "jaish-al-adl",
+        ),
+        (
+            "the Khorasan Group is not ISIS-K",
+            "The Khorasan Group plotted in Syria.",
+            "isis-k",
+        ),
+        (
+            "Lashkar-e-Jhangvi is not Lashkar-e-Taiba",
+            "Lashkar-e-Jhangvi bombed a procession.",
+            "lashkar-e-taiba",
+        ),
+        (
+            "the father is not the son",
+            "Asif Ali Zardari was sworn in.",
+            "bilawal-bhutto-zardari",
+        ),
+        (
+            "one brother is not the other",
+            "Shehbaz Sharif met the envoy.",
+            "nawaz-sharif",
+        ),
+        (
+            "Jalaluddin is not Sirajuddin",
+            "Jalaluddin Haqqani founded the network.",
+            "sirajuddin-haqqani",
+        ),
+        (
+            "a place named after a man is not the man",
+            "Dera Ismail Khan was under curfew.",
+            "ismail-khan",
+        ),
+        (
+            "a militant sharing a name is not the preacher",
+            "Hafiz Saeed Khan led the Khorasan branch.",
+            "hafiz-saeed",
+        ),
+        (
+            "two-letter acronym in a shouted headline",
+            "LET US ACT NOW, SAYS ENVOY",
+            "united-states",
+        ),
     ];
     for (name, text, forbidden) in cases {
+        // The look-alike must exist, or the row could never fail.
+        assert!(
+            resolver().index().entity(forbidden).is_some(),
+            "{name}: {forbidden} is not in the table"
+        );
         let resolution = resolve(text);
         let ids: Vec<&str> = resolution
             .mentions
