@@ -521,12 +521,13 @@ mod tests {
             ),
             (
                 "transliteration",
-                "Tehreek Noor Abbottabad Qari",
+                "Tehreek Noor Abbottabad Qari Yousaf",
                 &[
                     ("Tehreek", "tehreek", "tehrik", Title),
                     ("Noor", "noor", "nur", Title),
                     ("Abbottabad", "abbottabad", "abotabad", Title),
                     ("Qari", "qari", "kari", Title),
+                    ("Yousaf", "yousaf", "yusaf", Title),
                 ],
             ),
             (
