@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::candidates::{score, Candidate, Choice, Evidence};
-use crate::index::{Alias, Index, PatternSet};
+use crate::index::{Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText};
 use crate::types::MatchKind;
 
@@ -47,6 +47,12 @@ pub fn max_name_distance(letters: usize, words: usize) -> u32 {
     }
 }
 
+/// A word may use the longer word's edit budget ("Islamist" for "Islamic")
+/// only inside a name whose other words, at least two, match exactly.
+pub fn stretch_allowed(stretched_words: usize, exact_words: usize) -> bool {
+    stretched_words == 0 || (stretched_words == 1 && exact_words >= 2)
+}
+
 /// Fuzzy score: below every exact kind, falling with the share of the name edited.
 pub fn fuzzy_score(distance: u32, letters: usize) -> f32 {
     let share = distance as f32 / letters.max(1) as f32;
@@ -67,7 +73,7 @@ pub struct FuzzyIndex {
 }
 
 impl FuzzyIndex {
-    pub fn build(folded: &PatternSet, _aliases: &[Alias]) -> Self {
+    pub fn build(folded: &PatternSet) -> Self {
         let mut index = FuzzyIndex::default();
         for (pattern, key) in folded.keys.iter().enumerate() {
             let mut words = Vec::new();
@@ -166,7 +172,7 @@ fn deletion_variants(word: &str, distance: u32) -> HashSet<String> {
 }
 
 /// Fuzzy candidates of a document.
-pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<Candidate> {
+pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
     let fuzzy = &index.fuzzy;
     // Substitutes of each misspellable word: capitalised, long enough, unknown.
     let mut substitutes: HashMap<usize, Vec<(u32, u32)>> = HashMap::new();
@@ -197,7 +203,7 @@ pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<
                 if !tried.insert((first, pattern)) {
                     continue;
                 }
-                if let Some(candidate) = align(index, doc, text, &substitutes, first, pattern) {
+                if let Some(candidate) = align(index, doc, &substitutes, first, pattern) {
                     out.push(candidate);
                 }
             }
@@ -211,7 +217,6 @@ pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<
 fn align(
     index: &Index,
     doc: &NormalizedText,
-    text: &str,
     substitutes: &HashMap<usize, Vec<(u32, u32)>>,
     first: usize,
     pattern: u32,
@@ -245,9 +250,7 @@ fn align(
         }
         distance += cost;
     }
-    // A word may use the longer word's edit budget ("Islamist" for "Islamic")
-    // only inside a name whose other words, at least two, match exactly.
-    if stretched_words > 0 && (stretched_words > 1 || exact_words < 2) {
+    if !stretch_allowed(stretched_words, exact_words) {
         return None;
     }
     let key = &index.folded.keys[pattern as usize];
@@ -285,7 +288,6 @@ fn align(
         return None;
     }
     let weak = choices.iter().all(|c| index.aliases[c.alias as usize].weak);
-    let _ = text;
     Some(Candidate {
         first,
         end,

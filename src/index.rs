@@ -54,6 +54,8 @@ pub enum CaseRule {
 pub struct Alias {
     pub entity: u32,
     pub surface: String,
+    /// `basic_key(surface)`, computed once.
+    pub key: String,
     pub kind: AliasKind,
     pub case: CaseRule,
     /// Too generic alone: needs another mention of the entity in the document.
@@ -191,7 +193,7 @@ impl Index {
 
         let mut basic_keyed = Vec::with_capacity(aliases.len());
         for (i, alias) in aliases.iter().enumerate() {
-            let key = basic_key(&alias.surface);
+            let key = alias.key.clone();
             if alias.kind == AliasKind::Native {
                 // Persian and Urdu write a compound with a space or a
                 // zero-width non-joiner ("ذبیح الله", "ذبیح‌الله"), which folds
@@ -217,7 +219,7 @@ impl Index {
         }
         let basic = PatternSet::build(basic_keyed);
         let folded = PatternSet::build(folded_keyed);
-        let fuzzy = FuzzyIndex::build(&folded, &aliases);
+        let fuzzy = FuzzyIndex::build(&folded);
 
         let mut sorted_ids: Vec<u32> = (0..entities.len() as u32).collect();
         sorted_ids.sort_by(|a, b| entities[*a as usize].id.cmp(&entities[*b as usize].id));
@@ -299,6 +301,7 @@ fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
             case,
             weak: weak.contains(&key),
             shared: shared.contains(&key),
+            key,
             letters,
             token_count,
         });
@@ -344,14 +347,14 @@ fn check_collisions(table: &AliasTable, aliases: &[Alias], errors: &mut Vec<Tabl
     let mut holders: HashMap<String, BTreeSet<u32>> = HashMap::new();
     for alias in aliases {
         holders
-            .entry(basic_key(&alias.surface))
+            .entry(alias.key.clone())
             .or_default()
             .insert(alias.entity);
     }
     let mut reported: HashSet<(u32, String)> = HashSet::new();
     for alias in aliases {
-        let key = basic_key(&alias.surface);
-        let entities = &holders[&key];
+        let key = &alias.key;
+        let entities = &holders[key];
         if entities.len() < 2 || alias.shared {
             continue;
         }

@@ -112,10 +112,8 @@ const NOT_A_PARTIAL_NAME: &[&str] = &[
     "ned",
     "tom",
     "abdullah",
-    "mohammad",
     "noor",
     "nur",
-    "gen",
     "lt",
     "col",
 ];
@@ -244,7 +242,7 @@ fn link_partial_names_and_acronyms(
             continue;
         }
         let limit = next_mention.peek().map_or(doc.tokens.len(), |m| m.first);
-        if let Some(found) = partial_name_at(doc, text, i, limit, &shorter_forms, index) {
+        if let Some(found) = partial_name_at(doc, i, limit, &shorter_forms) {
             i = found.end;
             out.push(found);
             continue;
@@ -314,11 +312,9 @@ fn shorter_forms_of(name: &str) -> Vec<String> {
 
 fn partial_name_at(
     doc: &NormalizedText,
-    text: &str,
     i: usize,
     limit: usize,
     shorter_forms: &HashMap<String, Antecedent>,
-    index: &Index,
 ) -> Option<Candidate> {
     if shorter_forms.is_empty() {
         return None;
@@ -336,7 +332,6 @@ fn partial_name_at(
             continue;
         }
         let key = &doc.folded[tokens[0].folded.0..tokens[length - 1].folded.1];
-        let _ = (text, index);
         let (antecedent, score) = match shorter_forms.get(key) {
             Some(antecedent) if length > 1 => (antecedent, score::PARTIAL_MULTI_WORD),
             Some(antecedent) => (antecedent, score::PARTIAL_ONE_WORD),

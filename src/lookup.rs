@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::candidates::{case_rule_holds, score};
 use crate::error::{Error, Result};
-use crate::fuzzy::{fuzzy_score, max_name_distance, max_word_distance};
+use crate::fuzzy::{fuzzy_score, max_name_distance, max_word_distance, stretch_allowed};
 use crate::index::{AliasKind, Index};
 use crate::normalize::normalize;
 use crate::resolve::normalisation_steps;
@@ -186,8 +186,7 @@ pub fn lookup(
                         None => false,
                     },
                 );
-                let aligned =
-                    aligned && (stretched_words == 0 || (stretched_words == 1 && exact_words >= 2));
+                let aligned = aligned && stretch_allowed(stretched_words, exact_words);
                 let key = &index.folded.keys[pattern as usize];
                 let letters = key.chars().filter(|c| *c != ' ').count();
                 if !aligned || distance == 0 || distance > max_name_distance(letters, words.len()) {

@@ -59,7 +59,7 @@ impl Resolver {
         let doc = normalize(text);
         let mut candidates = alias_candidates(index, &doc, text);
         if options.fuzzy {
-            candidates.extend(fuzzy_candidates(index, &doc, text));
+            candidates.extend(fuzzy_candidates(index, &doc));
         }
         let settled = settle(candidates);
         let linked = link(index, &doc, text, settled);
