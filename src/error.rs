@@ -11,7 +11,7 @@ pub enum Error {
     InvalidTable(Vec<TableError>),
 
     /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("{path}: {source}")]
     Io {
         path: String,
         #[source]
@@ -33,6 +33,11 @@ pub enum Error {
     /// No entity has this id.
     #[error("no entity with id {0:?}")]
     EntityNotFound(String),
+
+    /// A remote resolver (the client side of `batch --server`) failed or
+    /// could not be reached.
+    #[error("server {target}: {message}")]
+    Remote { target: String, message: String },
 
     /// A bug: resolution failed where it never should. The document is not
     /// echoed back; the panic message is logged.

@@ -9,6 +9,8 @@
 //! the resolver against a gold annotation. `server` is the thin gRPC layer.
 
 pub mod candidates;
+pub mod client;
+pub mod convert;
 pub mod error;
 pub mod eval;
 pub mod fuzzy;
@@ -26,7 +28,9 @@ pub use error::{Error, Result, TableError};
 pub use index::Index;
 pub use resolve::Resolver;
 pub use table::AliasTable;
-pub use types::{Alternative, EntityType, MatchKind, Mention, Resolution, ResolveOptions};
+pub use types::{
+    Alternative, EntityType, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions,
+};
 
 /// Code generated from proto/entityresolution/v1/entity_resolver.proto.
 pub mod proto {

@@ -12,7 +12,7 @@ use crate::index::{AliasKind, Index};
 use crate::link::link;
 use crate::normalize::{basic_key, folded_key, normalize};
 use crate::settle::settle;
-use crate::types::{Alternative, MatchKind, Mention, Resolution, ResolveOptions};
+use crate::types::{Alternative, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions};
 
 /// Resolves texts against one compiled table. Cloning is cheap: the index is
 /// shared, and each call keeps its scratch space to itself.
@@ -73,14 +73,17 @@ impl Resolver {
                         .contains(&index.entities[c.entity() as usize].entity_type)
             })
             .collect();
-        emit(index, text, &kept)
+        emit(index, text, &kept, options.normalized_text)
     }
 }
 
-fn emit(index: &Index, text: &str, kept: &[Candidate]) -> Resolution {
+fn emit(index: &Index, text: &str, kept: &[Candidate], mode: NormalizedText) -> Resolution {
     let offsets = UnitOffsets::new(text, kept);
     let mut mentions = Vec::with_capacity(kept.len());
-    let mut normalized_text = String::with_capacity(text.len());
+    let mut normalized_text = match mode {
+        NormalizedText::Omit => None,
+        _ => Some(String::with_capacity(text.len())),
+    };
     let mut copied = 0;
     for candidate in kept {
         if candidate.start_byte < copied {
@@ -123,8 +126,13 @@ fn emit(index: &Index, text: &str, kept: &[Candidate]) -> Resolution {
         if alias.weak {
             explanation.push_str("; weak alias, supported by another mention of the entity");
         }
-        normalized_text.push_str(&text[copied..start]);
-        normalized_text.push_str(&entity.name);
+        if let Some(normalized) = &mut normalized_text {
+            normalized.push_str(&text[copied..start]);
+            normalized.push_str(match mode {
+                NormalizedText::EntityId => &entity.id,
+                _ => &entity.name,
+            });
+        }
         copied = end;
         mentions.push(Mention {
             text: written.to_string(),
@@ -144,7 +152,9 @@ fn emit(index: &Index, text: &str, kept: &[Candidate]) -> Resolution {
             alternatives,
         });
     }
-    normalized_text.push_str(&text[copied..]);
+    if let Some(normalized) = &mut normalized_text {
+        normalized.push_str(&text[copied..]);
+    }
     Resolution {
         id: String::new(),
         mentions,

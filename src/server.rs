@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -11,6 +12,10 @@ use tokio::net::TcpListener;
 use tokio_stream::{wrappers::ReceiverStream, wrappers::TcpListenerStream, Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::convert::{
+    entity_to_proto, entity_type_from_proto, entity_types, match_kind_to_proto, options_from_proto,
+    resolution_to_proto,
+};
 use crate::error::Error;
 use crate::index::Index;
 use crate::lookup::lookup;
@@ -19,7 +24,6 @@ use crate::proto::entity_resolver_service_server::{
     EntityResolverService, EntityResolverServiceServer,
 };
 use crate::resolve::Resolver;
-use crate::types::{EntityType, MatchKind, Mention, Resolution, ResolveOptions};
 
 /// Request limits. A request over one is refused with RESOURCE_EXHAUSTED and
 /// a message naming the limit and its value.
@@ -29,6 +33,8 @@ pub struct Limits {
     pub max_text_bytes: usize,
     /// Documents in one ResolveBatch call.
     pub max_batch_documents: usize,
+    /// Bytes of text, all documents together, in one ResolveBatch call.
+    pub max_batch_bytes: usize,
     /// Bytes of one gRPC message (a whole batch must fit).
     pub max_message_bytes: usize,
 }
@@ -38,6 +44,7 @@ impl Default for Limits {
         Limits {
             max_text_bytes: 1 << 20,
             max_batch_documents: 1000,
+            max_batch_bytes: 16 << 20,
             max_message_bytes: 32 << 20,
         }
     }
@@ -47,9 +54,10 @@ impl Default for Limits {
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Largest page of ListEntities.
 pub const MAX_PAGE_SIZE: usize = 1000;
-/// Documents a stream may have in flight before the server stops reading:
-/// back-pressure on a fast producer instead of an unbounded queue.
-const STREAM_BUFFER: usize = 32;
+/// Documents one stream may have read but not yet sent back. Enough to keep
+/// every core busy on one stream; past it the server stops reading, so a fast
+/// producer meets back-pressure instead of an unbounded queue.
+const STREAM_WINDOW: usize = 64;
 
 /// What the service shares between requests. The index is swapped whole on
 /// reload; a request keeps the one it started with.
@@ -57,6 +65,44 @@ const STREAM_BUFFER: usize = 32;
 pub struct ResolverService {
     index: Arc<ArcSwap<Index>>,
     limits: Limits,
+    activity: Arc<Activity>,
+}
+
+/// Live counts of the work streams hold, so tests (and operators) can see
+/// that a cancelled stream lets go of everything.
+#[derive(Debug, Default)]
+pub struct Activity {
+    open_streams: AtomicUsize,
+    stream_documents: AtomicUsize,
+}
+
+impl Activity {
+    /// ResolveStream calls whose requests the server is still reading.
+    pub fn open_streams(&self) -> usize {
+        self.open_streams.load(Ordering::SeqCst)
+    }
+
+    /// Stream documents read and not yet resolved or dropped.
+    pub fn stream_documents(&self) -> usize {
+        self.stream_documents.load(Ordering::SeqCst)
+    }
+}
+
+/// Holds one unit of a counter of `Activity` and gives it back when dropped,
+/// however the work ends.
+struct Held(Arc<Activity>, fn(&Activity) -> &AtomicUsize);
+
+impl Held {
+    fn new(activity: &Arc<Activity>, counter: fn(&Activity) -> &AtomicUsize) -> Self {
+        counter(activity).fetch_add(1, Ordering::SeqCst);
+        Held(activity.clone(), counter)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        (self.1)(&self.0).fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl ResolverService {
@@ -64,7 +110,12 @@ impl ResolverService {
         ResolverService {
             index: Arc::new(ArcSwap::new(index)),
             limits,
+            activity: Arc::default(),
         }
+    }
+
+    pub fn activity(&self) -> Arc<Activity> {
+        self.activity.clone()
     }
 
     fn resolver(&self) -> Resolver {
@@ -87,6 +138,7 @@ pub fn status(error: Error) -> Status {
         Error::LimitExceeded { .. } => Status::resource_exhausted(error.to_string()),
         Error::EntityNotFound(_) => Status::not_found(error.to_string()),
         Error::InvalidTable(_) => Status::failed_precondition(error.to_string()),
+        Error::Remote { .. } => Status::unavailable(error.to_string()),
         Error::Io { .. } | Error::Internal(_) => Status::internal(error.to_string()),
     }
 }
@@ -157,10 +209,18 @@ impl EntityResolverService for ResolverService {
                 limit: self.limits.max_batch_documents,
             }));
         }
+        let total_bytes: usize = documents.iter().map(|d| d.text.len()).sum();
+        if total_bytes > self.limits.max_batch_bytes {
+            return Err(status(Error::LimitExceeded {
+                what: "bytes of text in one ResolveBatch call".to_string(),
+                actual: total_bytes,
+                limit: self.limits.max_batch_bytes,
+            }));
+        }
         let resolver = self.resolver();
         let limits = self.limits;
         // Resolution is CPU work: spread it over the cores, off the async threads.
-        let results = tokio::task::spawn_blocking(move || {
+        let results = on_cpu_pool(move || {
             use rayon::prelude::*;
             documents
                 .into_par_iter()
@@ -171,8 +231,7 @@ impl EntityResolverService for ResolverService {
                 })
                 .collect::<Result<Vec<_>, Error>>()
         })
-        .await
-        .map_err(|error| Status::internal(format!("batch worker failed: {error}")))?
+        .await?
         .map_err(status)?;
         Ok(Response::new(proto::ResolveBatchResponse { results }))
     }
@@ -184,44 +243,52 @@ impl EntityResolverService for ResolverService {
         request: Request<Streaming<proto::ResolveStreamRequest>>,
     ) -> Result<Response<Self::ResolveStreamStream>, Status> {
         let mut inbound = request.into_inner();
-        let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        // Each document read is handed to the CPU pool at once and its
+        // answer slot queued here, in request order. The queue is bounded: when
+        // the client stops reading, the slots fill up, this task stops reading
+        // requests, and HTTP/2 flow control holds the producer.
+        let (pending, answers) = tokio::sync::mpsc::channel(STREAM_WINDOW);
         let service = self.clone();
+        let stream_open = Held::new(&self.activity, |a| &a.open_streams);
         tokio::spawn(async move {
+            let _stream_open = stream_open;
             while let Some(message) = inbound.next().await {
-                let reply = match message {
+                let (slot, answer) = tokio::sync::oneshot::channel();
+                let failed = match message {
                     Ok(message) => {
-                        let document = message.document.unwrap_or_default();
-                        let id = document.id.clone();
-                        let outcome =
-                            match resolve_one(&service.resolver(), document, &service.limits) {
-                                Ok(result) => {
-                                    proto::resolve_stream_response::Outcome::Result(result)
-                                }
-                                Err(error) => {
-                                    let status = status(error);
-                                    proto::resolve_stream_response::Outcome::Error(
-                                        proto::DocumentError {
-                                            code: status.code() as i32,
-                                            message: status.message().to_string(),
-                                        },
-                                    )
-                                }
-                            };
-                        Ok(proto::ResolveStreamResponse {
-                            outcome: Some(outcome),
-                            id,
-                        })
+                        let resolver = service.resolver();
+                        let limits = service.limits;
+                        let queued = Held::new(&service.activity, |a| &a.stream_documents);
+                        rayon::spawn(move || {
+                            let _queued = queued;
+                            // The client went away while this waited: skip it.
+                            if slot.is_closed() {
+                                return;
+                            }
+                            let _ = slot.send(Ok(stream_reply(&resolver, message, &limits)));
+                        });
+                        false
                     }
-                    Err(status) => Err(status),
+                    Err(transport) => {
+                        let _ = slot.send(Err(transport));
+                        true
+                    }
                 };
-                let failed = reply.is_err();
-                // A closed receiver means the client went away: stop reading.
-                if sender.send(reply).await.is_err() || failed {
+                // A closed queue means the response stream was dropped: the
+                // client cancelled or disconnected. Stop reading at once.
+                if pending.send(answer).await.is_err() || failed {
                     break;
                 }
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+        let responses = ReceiverStream::new(answers).then(|answer| async move {
+            answer.await.unwrap_or_else(|_| {
+                Err(Status::internal(
+                    "a stream worker stopped without answering",
+                ))
+            })
+        });
+        Ok(Response::new(Box::pin(responses)))
     }
 
     async fn lookup(
@@ -315,6 +382,47 @@ impl EntityResolverService for ResolverService {
     }
 }
 
+/// Runs CPU-bound work on rayon's pool (one thread per core) and waits for it
+/// without blocking an async thread. A caller that goes away before the work
+/// starts cancels it.
+async fn on_cpu_pool<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Status> {
+    let (slot, answer) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        if !slot.is_closed() {
+            let _ = slot.send(work());
+        }
+    });
+    answer
+        .await
+        .map_err(|_| Status::internal("a resolver worker stopped without answering"))
+}
+
+/// One stream response: the document's result or its own error.
+fn stream_reply(
+    resolver: &Resolver,
+    message: proto::ResolveStreamRequest,
+    limits: &Limits,
+) -> proto::ResolveStreamResponse {
+    let document = message.document.unwrap_or_default();
+    let id = document.id.clone();
+    let outcome = match resolve_one(resolver, document, limits) {
+        Ok(result) => proto::resolve_stream_response::Outcome::Result(result),
+        Err(error) => {
+            let status = status(error);
+            proto::resolve_stream_response::Outcome::Error(proto::DocumentError {
+                code: status.code() as i32,
+                message: status.message().to_string(),
+            })
+        }
+    };
+    proto::ResolveStreamResponse {
+        outcome: Some(outcome),
+        id,
+    }
+}
+
 /// Validates and resolves one request document.
 pub fn resolve_one(
     resolver: &Resolver,
@@ -344,127 +452,6 @@ fn prefix_field(error: Error, prefix: &str) -> Error {
             limit,
         },
         other => other,
-    }
-}
-
-pub fn options_from_proto(options: proto::ResolveOptions) -> Result<ResolveOptions, Error> {
-    let options = ResolveOptions {
-        min_score: options.min_score,
-        fuzzy: !options.disable_fuzzy,
-        entity_types: entity_types(&options.entity_types, "options.entity_types")?,
-    };
-    options.validate()?;
-    Ok(options)
-}
-
-fn entity_types(values: &[i32], field: &str) -> Result<Vec<EntityType>, Error> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, &value)| entity_type_from_proto(value, &format!("{field}[{i}]")))
-        .collect()
-}
-
-fn entity_type_from_proto(value: i32, field: &str) -> Result<EntityType, Error> {
-    use proto::EntityType as P;
-    match P::try_from(value) {
-        Ok(P::Organization) => Ok(EntityType::Organization),
-        Ok(P::Person) => Ok(EntityType::Person),
-        Ok(P::Location) => Ok(EntityType::Location),
-        Ok(P::Event) => Ok(EntityType::Event),
-        Ok(P::Other) => Ok(EntityType::Other),
-        Ok(P::Unspecified) => Err(Error::invalid_argument(
-            field,
-            "ENTITY_TYPE_UNSPECIFIED is not a type to filter by",
-        )),
-        Err(_) => Err(Error::invalid_argument(
-            field,
-            format!("{value} is not an EntityType"),
-        )),
-    }
-}
-
-pub fn entity_type_to_proto(entity_type: EntityType) -> proto::EntityType {
-    match entity_type {
-        EntityType::Organization => proto::EntityType::Organization,
-        EntityType::Person => proto::EntityType::Person,
-        EntityType::Location => proto::EntityType::Location,
-        EntityType::Event => proto::EntityType::Event,
-        EntityType::Other => proto::EntityType::Other,
-    }
-}
-
-pub fn match_kind_to_proto(kind: MatchKind) -> proto::MatchKind {
-    match kind {
-        MatchKind::Exact => proto::MatchKind::Exact,
-        MatchKind::Normalized => proto::MatchKind::Normalized,
-        MatchKind::Acronym => proto::MatchKind::Acronym,
-        MatchKind::DocumentAcronym => proto::MatchKind::DocumentAcronym,
-        MatchKind::Fuzzy => proto::MatchKind::Fuzzy,
-        MatchKind::PartialName => proto::MatchKind::PartialName,
-        MatchKind::NativeScript => proto::MatchKind::NativeScript,
-    }
-}
-
-fn offset(value: usize) -> u32 {
-    // Texts are limited far below 4 GiB, so offsets always fit.
-    u32::try_from(value).unwrap_or(u32::MAX)
-}
-
-fn mention_to_proto(mention: Mention) -> proto::Mention {
-    proto::Mention {
-        text: mention.text,
-        start: offset(mention.start),
-        end: offset(mention.end),
-        char_start: offset(mention.char_start),
-        char_end: offset(mention.char_end),
-        utf16_start: offset(mention.utf16_start),
-        utf16_end: offset(mention.utf16_end),
-        entity_id: mention.entity_id,
-        canonical_name: mention.canonical_name,
-        r#type: entity_type_to_proto(mention.entity_type) as i32,
-        score: mention.score,
-        match_kind: match_kind_to_proto(mention.match_kind) as i32,
-        matched_alias: mention.matched_alias,
-        explanation: mention.explanation,
-        alternatives: mention
-            .alternatives
-            .into_iter()
-            .map(|a| proto::Alternative {
-                entity_id: a.entity_id,
-                canonical_name: a.canonical_name,
-                score: a.score,
-            })
-            .collect(),
-    }
-}
-
-fn resolution_to_proto(resolution: Resolution) -> proto::ResolveResponse {
-    proto::ResolveResponse {
-        id: resolution.id,
-        mentions: resolution
-            .mentions
-            .into_iter()
-            .map(mention_to_proto)
-            .collect(),
-        normalized_text: resolution.normalized_text,
-        table_version: resolution.table_version,
-    }
-}
-
-fn entity_to_proto(index: &Index, entity: u32) -> proto::Entity {
-    let entity = &index.entities[entity as usize];
-    let record = &entity.record;
-    proto::Entity {
-        id: entity.id.clone(),
-        canonical_name: entity.name.clone(),
-        r#type: entity_type_to_proto(entity.entity_type) as i32,
-        aliases: record.aliases.clone(),
-        acronyms: record.acronyms.clone(),
-        native_names: record.native.clone(),
-        tags: record.tags.clone(),
-        external_ids: record.external_ids.clone().into_iter().collect(),
-        notes: record.notes.clone(),
     }
 }
 
@@ -517,6 +504,13 @@ mod tests {
                     source: std::io::Error::other("boom"),
                 },
                 Code::Internal,
+            ),
+            (
+                Error::Remote {
+                    target: "http://127.0.0.1:1".into(),
+                    message: "connection refused".into(),
+                },
+                Code::Unavailable,
             ),
         ];
         for (error, code) in cases {

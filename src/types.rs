@@ -123,7 +123,9 @@ pub struct Resolution {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
     pub mentions: Vec<Mention>,
-    pub normalized_text: String,
+    /// Absent when the options asked for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalized_text: Option<String>,
     pub table_version: String,
 }
 
@@ -137,6 +139,17 @@ pub struct ResolveOptions {
     pub fuzzy: bool,
     /// Only these types are returned; empty means all.
     pub entity_types: Vec<EntityType>,
+    pub normalized_text: NormalizedText,
+}
+
+/// What replaces each mention in the normalized text, if there is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NormalizedText {
+    #[default]
+    CanonicalName,
+    EntityId,
+    /// No normalized text: pipelines that keep only the mentions skip the copy.
+    Omit,
 }
 
 impl Default for ResolveOptions {
@@ -145,6 +158,7 @@ impl Default for ResolveOptions {
             min_score: 0.0,
             fuzzy: true,
             entity_types: Vec::new(),
+            normalized_text: NormalizedText::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn run(args: &[&str], stdin: &str) -> Output {
+fn run(args: &[&str], stdin: impl AsRef<[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
         .args(args)
         .stdin(Stdio::piped())
@@ -15,8 +15,8 @@ fn run(args: &[&str], stdin: &str) -> Output {
     // Written from another thread: a large input would otherwise fill the
     // pipes in both directions and deadlock.
     let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.to_string();
-    let writer = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
+    let input = stdin.as_ref().to_vec();
+    let writer = std::thread::spawn(move || pipe.write_all(&input));
     let output = child.wait_with_output().expect("the binary finishes");
     // A child that stops early (a malformed line) may close its stdin first.
     let _ = writer.join().expect("the writer thread finishes");
@@ -98,7 +98,7 @@ fn batch_keeps_input_order_and_reports_bad_lines() {
             &["batch", "--skip-invalid"],
             true,
             2,
-            "1 malformed lines skipped",
+            "1 skipped",
         ),
     ];
     for (name, args, success, count, message) in cases {
@@ -179,6 +179,264 @@ fn bad_option_values_exit_with_a_clear_message() {
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("options.min_score"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A real server on 127.0.0.1:0 in this process, for `batch --server`.
+struct Server {
+    url: String,
+    /// Serves until dropped, after the shutdown signal.
+    _runtime: tokio::runtime::Runtime,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    fn start(limits: entity_resolver::server::Limits) -> Server {
+        use entity_resolver::server::{serve, ResolverService};
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(serve(
+            listener,
+            ResolverService::new(index, limits),
+            async move {
+                let _ = signal.await;
+            },
+        ));
+        Server {
+            url,
+            _runtime: runtime,
+            shutdown: Some(shutdown),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Input that exercises the reader: numeric and missing ids, CRLF endings,
+/// blank lines, non-Latin text, and more lines than one chunk.
+fn varied_input() -> String {
+    let texts = [
+        "The TTP attacked a checkpoint near Torkham.",
+        "Zabihullah Mujahid, the Taliban spokesman, denied it; Mujahid said ISKP lied.",
+        "طالبان نے کابل میں اجلاس کیا۔ Kabul was calm.",
+        "Nothing to resolve here.",
+        "",
+    ];
+    let mut input = String::new();
+    for i in 0..2600 {
+        let text = texts[i % texts.len()];
+        match i % 7 {
+            0 => input.push_str(&format!("{{\"id\": {i}, \"text\": \"{text}\"}}\r\n")),
+            1 => input.push_str(&format!("{{\"text\": \"{text}\"}}\n\n")),
+            _ => input.push_str(&format!("{{\"id\": \"doc-{i}\", \"text\": \"{text}\"}}\n")),
+        }
+    }
+    input
+}
+
+#[test]
+fn batch_over_a_server_prints_what_batch_in_process_prints() {
+    let server = Server::start(Default::default());
+    let input = varied_input();
+    // (name, extra arguments, a check on every output line)
+    type Check = fn(&serde_json::Value) -> bool;
+    let cases: [(&str, &[&str], Check); 4] = [
+        ("defaults", &[], |line| line["normalized_text"].is_string()),
+        (
+            "replacement by id",
+            &["--normalized-text", "entity-id"],
+            |line| {
+                let text = line["normalized_text"].as_str().unwrap();
+                !text.contains("Tehrik-i-Taliban Pakistan") && !text.contains("Torkham")
+            },
+        ),
+        (
+            "no normalized text",
+            &["--normalized-text", "omit"],
+            |line| line.get("normalized_text").is_none(),
+        ),
+        ("persons only", &["--type", "person"], |line| {
+            line["mentions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["type"] == "ENTITY_TYPE_PERSON")
+        }),
+    ];
+    for (name, extra, check) in cases {
+        let mut local_args = vec!["batch"];
+        local_args.extend(extra);
+        let mut remote_args = local_args.clone();
+        remote_args.extend(["--server", &server.url]);
+        let local = run(&local_args, &input);
+        let remote = run(&remote_args, &input);
+        assert!(local.status.success(), "{name}: {}", stderr(&local));
+        assert!(remote.status.success(), "{name}: {}", stderr(&remote));
+        let lines: Vec<serde_json::Value> = stdout(&local)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2600, "{name}: one output line per document");
+        assert!(lines.iter().all(check), "{name}");
+        assert_eq!(lines[0]["id"], "0", "{name}: numeric ids become strings");
+        assert!(
+            lines[1].get("id").is_none(),
+            "{name}: missing ids stay missing"
+        );
+        assert_eq!(lines[2]["id"], "doc-2", "{name}");
+        assert_eq!(lines[2599]["id"], "doc-2599", "{name}: order kept");
+        assert!(
+            stdout(&local) == stdout(&remote),
+            "{name}: in process and over the server differ"
+        );
+    }
+}
+
+#[test]
+fn batch_names_every_bad_line_and_skips_it_only_when_asked() {
+    let server = Server::start(entity_resolver::server::Limits {
+        max_text_bytes: 200,
+        ..Default::default()
+    });
+    let good = b"{\"id\": \"a\", \"text\": \"The TTP attacked.\"}\n".to_vec();
+    let long_text = format!(
+        "{{\"id\": \"long\", \"text\": \"{}\"}}\n",
+        "Kabul ".repeat(100)
+    );
+    // (name, bad line, message on stderr, in process too?)
+    let cases: [(&str, Vec<u8>, &str, bool); 5] = [
+        (
+            "not JSON",
+            b"not json\n".to_vec(),
+            "not a {\"id\", \"text\"} JSON object",
+            true,
+        ),
+        (
+            "an unknown field",
+            b"{\"id\": \"x\", \"txt\": \"TTP\"}\n".to_vec(),
+            "unknown field `txt`",
+            true,
+        ),
+        (
+            "invalid UTF-8",
+            b"{\"text\": \"\xff\xfe\"}\n".to_vec(),
+            "not UTF-8",
+            true,
+        ),
+        (
+            "over --max-line-bytes",
+            format!("{{\"text\": \"{}\"}}\n", "x".repeat(5000)).into_bytes(),
+            "over the limit of 4096 (--max-line-bytes)",
+            true,
+        ),
+        (
+            "refused by the server",
+            long_text.into_bytes(),
+            "over the limit of 200",
+            false,
+        ),
+    ];
+    for (name, bad, message, in_process) in cases {
+        let input = [good.clone(), bad, good.clone()].concat();
+        let mut modes = vec![vec![
+            "batch",
+            "--max-line-bytes",
+            "4096",
+            "--server",
+            &server.url,
+        ]];
+        if in_process {
+            modes.push(vec!["batch", "--max-line-bytes", "4096"]);
+        }
+        for args in modes {
+            let failed = run(&args, &input);
+            assert_eq!(
+                failed.status.code(),
+                Some(1),
+                "{name} {args:?}: {}",
+                stderr(&failed)
+            );
+            assert!(
+                stderr(&failed).contains("<stdin>:2"),
+                "{name}: {}",
+                stderr(&failed)
+            );
+            assert!(
+                stderr(&failed).contains(message),
+                "{name}: {}",
+                stderr(&failed)
+            );
+            assert_eq!(
+                stdout(&failed).lines().count(),
+                1,
+                "{name}: lines before the bad one are written"
+            );
+
+            let mut skip = args.clone();
+            skip.push("--skip-invalid");
+            let skipped = run(&skip, &input);
+            assert!(
+                skipped.status.success(),
+                "{name} {skip:?}: {}",
+                stderr(&skipped)
+            );
+            assert_eq!(stdout(&skipped).lines().count(), 2, "{name}");
+            assert!(
+                stderr(&skipped).contains("1 skipped"),
+                "{name}: {}",
+                stderr(&skipped)
+            );
+            assert!(stderr(&skipped).contains("<stdin>:2: skipped"), "{name}");
+        }
+    }
+}
+
+#[test]
+fn batch_without_a_terminal_prints_no_progress_bar() {
+    let output = run(&["batch"], varied_input());
+    assert!(output.status.success());
+    let messages = stderr(&output);
+    assert_eq!(
+        messages.lines().count(),
+        1,
+        "only the summary: {messages:?}"
+    );
+    assert!(
+        messages.starts_with("batch: 2600 documents resolved"),
+        "{messages}"
+    );
+    assert!(
+        !messages.contains('\r') && !messages.contains('\u{1b}'),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn batch_with_an_unreachable_server_exits_5() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let output = run(&["batch", "--server", &url], "{\"text\": \"TTP\"}\n");
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot connect"),
         "{}",
         stderr(&output)
     );

@@ -9,6 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::error::Error;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use entity_resolver::proto::{
     LookupRequest, MatchKind, ResolveBatchRequest, ResolveOptions, ResolveRequest, ResolveResponse,
     ResolveStreamRequest,
 };
-use entity_resolver::server::{serve, Limits, ResolverService};
+use entity_resolver::server::{serve, Activity, Limits, ResolverService};
 use entity_resolver::{AliasTable, Index};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -39,7 +40,9 @@ const HEALTH_SERVICE_NAME: &str = "grpc.health.v1.Health";
 
 /// One in-process server, started exactly as `main` starts it.
 struct TestServer {
+    addr: SocketAddr,
     channel: Channel,
+    activity: Arc<Activity>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<Result<(), BoxError>>,
 }
@@ -53,6 +56,7 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr: SocketAddr = listener.local_addr()?;
         let service = ResolverService::new(Arc::new(Index::embedded()?), limits);
+        let activity = service.activity();
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, service, async move {
             // A dropped sender also stops the server, so a failed test does
@@ -65,7 +69,9 @@ impl TestServer {
             .connect()
             .await?;
         Ok(TestServer {
+            addr,
             channel,
+            activity,
             shutdown,
             task,
         })
@@ -81,6 +87,7 @@ impl TestServer {
             channel,
             shutdown,
             task,
+            ..
         } = self;
         drop(channel);
         shutdown
@@ -255,7 +262,8 @@ fn check_invariants(text: &str, response: &ResolveResponse) {
     }
     expected_normalized.push_str(&text[copied..]);
     assert_eq!(
-        response.normalized_text, expected_normalized,
+        response.normalized_text.as_deref(),
+        Some(expected_normalized.as_str()),
         "normalized_text of {text:?}"
     );
 }
@@ -380,8 +388,8 @@ async fn resolve_reference_sentence() -> TestResult {
     // An exact canonical name is more certain than an acronym.
     assert!(response.mentions[2].score > response.mentions[0].score);
     assert_eq!(
-        response.normalized_text,
-        "Islamic State Khorasan Province and the Tehrik-i-Taliban Pakistan clashed near Torkham."
+        response.normalized_text.as_deref(),
+        Some("Islamic State Khorasan Province and the Tehrik-i-Taliban Pakistan clashed near Torkham.")
     );
     assert_eq!(
         response.table_version,
@@ -404,7 +412,7 @@ async fn resolve_empty_text_has_no_mentions() -> TestResult {
             "{text:?}: {:?}",
             response.mentions
         );
-        assert_eq!(response.normalized_text, text);
+        assert_eq!(response.normalized_text.as_deref(), Some(text));
     }
     server.stop().await;
     Ok(())
@@ -885,10 +893,9 @@ async fn resolve_reports_offsets_in_bytes_chars_and_utf16() -> TestResult {
     let kurram = &response.mentions[2];
     assert_eq!(kurram.start - kurram.char_start, 2 + 6);
     assert_eq!(kurram.utf16_start - kurram.char_start, 2);
-    assert!(response
-        .normalized_text
-        .contains("🇵🇰 Tehrik-i-Taliban Pakistan fighters"));
-    assert!(response.normalized_text.contains("Kabul’s envoy"));
+    let normalized = response.normalized_text.unwrap_or_default();
+    assert!(normalized.contains("🇵🇰 Tehrik-i-Taliban Pakistan fighters"));
+    assert!(normalized.contains("Kabul’s envoy"));
     server.stop().await;
     Ok(())
 }
@@ -987,6 +994,7 @@ async fn resolve_options_filter_mentions() -> TestResult {
                 min_score: 0.5,
                 disable_fuzzy: false,
                 entity_types: vec![PERSON],
+                ..Default::default()
             },
             want: &["zabihullah-mujahid"],
         },
@@ -1360,6 +1368,137 @@ async fn resolve_stream_answers_each_document_in_order() -> TestResult {
         }
     }
 
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn resolve_batch_refuses_too_many_bytes_naming_the_limit() -> TestResult {
+    let limits = Limits {
+        max_batch_bytes: 1000,
+        ..Limits::default()
+    };
+    let server = TestServer::with_limits(limits).await?;
+    let mut client = server.client();
+    let batch = |sizes: &[usize]| ResolveBatchRequest {
+        documents: sizes
+            .iter()
+            .map(|&n| ResolveRequest {
+                id: n.to_string(),
+                text: "x".repeat(n),
+                options: None,
+            })
+            .collect(),
+    };
+    let at_limit = client.resolve_batch(batch(&[500, 500])).await?.into_inner();
+    assert_eq!(at_limit.results.len(), 2, "exactly the limit is allowed");
+    let over = client.resolve_batch(batch(&[500, 400, 101])).await;
+    assert_status(
+        over,
+        Code::ResourceExhausted,
+        &["bytes of text in one ResolveBatch call", "1001", "1000"],
+        "one byte over the batch limit",
+    );
+    server.stop().await;
+    Ok(())
+}
+
+/// `count` requests numbered from 0, counting how many the transport has taken.
+fn counted_requests(
+    count: usize,
+    taken: Arc<AtomicUsize>,
+    text: &'static str,
+) -> impl tokio_stream::Stream<Item = ResolveStreamRequest> {
+    use tokio_stream::StreamExt;
+    tokio_stream::iter(0..count).map(move |i| {
+        taken.fetch_add(1, Ordering::SeqCst);
+        ResolveStreamRequest {
+            document: Some(ResolveRequest {
+                id: i.to_string(),
+                text: text.to_string(),
+                options: None,
+            }),
+        }
+    })
+}
+
+/// Waits until `value` stops changing for half a second (at most 20 s) and
+/// returns where it settled.
+async fn settled(value: impl Fn() -> usize) -> usize {
+    let mut last = value();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = value();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("still changing after 20 s: {last}");
+}
+
+#[tokio::test]
+async fn resolve_stream_holds_a_producer_that_outruns_its_reader() -> TestResult {
+    const DOCUMENTS: usize = 40_000;
+    let server = TestServer::start().await?;
+    let mut client = server.client();
+    let taken = Arc::new(AtomicUsize::new(0));
+    // A fast producer; the client reads nothing at first.
+    let text =
+        "Torkham was closed again on Tuesday, traders said, and the queue of lorries grew longer.";
+    let requests = counted_requests(DOCUMENTS, taken.clone(), text);
+    let mut inbound = client.resolve_stream(requests).await?.into_inner();
+    let stalled_at = settled(|| taken.load(Ordering::SeqCst)).await;
+    // What is in flight is bounded by the HTTP/2 flow-control windows (about
+    // 1 MiB each way) and the server's window of documents, not by the input.
+    let held_bytes = stalled_at * text.len();
+    eprintln!("the producer stalled after {stalled_at} documents ({held_bytes} bytes of text)");
+    assert!(
+        held_bytes < 4 << 20 && stalled_at < DOCUMENTS,
+        "the server kept reading a stream nobody answers: {stalled_at} documents"
+    );
+    // Reading lets the producer go on; every answer comes, in order.
+    for i in 0..DOCUMENTS {
+        let reply = inbound.message().await?.expect("the stream goes on");
+        assert_eq!(reply.id, i.to_string(), "responses out of order");
+    }
+    assert!(inbound.message().await?.is_none(), "one answer per request");
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn resolve_stream_of_a_client_that_vanishes_frees_its_work() -> TestResult {
+    let server = TestServer::start().await?;
+    let activity = server.activity.clone();
+    let taken = Arc::new(AtomicUsize::new(0));
+    let long_text: &'static str = "The TTP attacked near Torkham; Kabul denied it. "
+        .repeat(400)
+        .leak();
+    // The client lives on a runtime of its own, so the test can kill it the
+    // way a crashed client process goes: its connection closes mid-stream.
+    let client_process = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let (first, first_answer) = oneshot::channel();
+    let url = format!("http://{}", server.addr);
+    let requests = counted_requests(usize::MAX, taken.clone(), long_text);
+    client_process.spawn(async move {
+        let mut client = EntityResolverServiceClient::connect(url).await?;
+        let mut inbound = client.resolve_stream(requests).await?.into_inner();
+        let _ = first.send(inbound.message().await?.map(|reply| reply.id));
+        std::future::pending::<()>().await;
+        Ok::<(), BoxError>(())
+    });
+    assert_eq!(first_answer.await?, Some("0".to_string()));
+    assert_eq!(activity.open_streams(), 1, "the stream is being served");
+    client_process.shutdown_background();
+    let left = settled(|| activity.open_streams() + activity.stream_documents()).await;
+    assert_eq!(left, 0, "the stream of a vanished client still holds work");
+    let after = taken.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(taken.load(Ordering::SeqCst), after, "requests still read");
     server.stop().await;
     Ok(())
 }
@@ -1879,6 +2018,7 @@ async fn shutdown_lets_a_stream_in_flight_finish() -> TestResult {
         channel,
         shutdown,
         task,
+        ..
     } = server;
     shutdown.send(()).expect("server running");
     // Give the server time to act on the signal before sending more.
@@ -1953,6 +2093,7 @@ async fn health_reports_serving() -> TestResult {
         channel,
         shutdown,
         task,
+        ..
     } = server;
     shutdown.send(()).expect("server running");
     let next = tokio::time::timeout(Duration::from_secs(5), watch.message())

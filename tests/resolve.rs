@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use entity_resolver::{MatchKind, Resolution, ResolveOptions, Resolver};
+use entity_resolver::{MatchKind, NormalizedText, Resolution, ResolveOptions, Resolver};
 
 fn resolver() -> &'static Resolver {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();
@@ -365,13 +365,13 @@ fn offsets_in_three_units_and_normalised_text() {
         );
     }
     assert_eq!(
-        resolution.normalized_text,
-        "🚀 Pakistan’s envoy met the Taliban in Doha."
+        resolution.normalized_text.as_deref(),
+        Some("🚀 Pakistan’s envoy met the Taliban in Doha.")
     );
     let renamed = resolve("ISKP struck.");
     assert_eq!(
-        renamed.normalized_text,
-        "Islamic State Khorasan Province struck."
+        renamed.normalized_text.as_deref(),
+        Some("Islamic State Khorasan Province struck.")
     );
 }
 
@@ -427,5 +427,34 @@ fn options_filter_and_validate() {
         };
         let error = resolver().resolve(text, &options).unwrap_err().to_string();
         assert!(error.contains("options.min_score"), "{error}");
+    }
+}
+
+#[test]
+fn normalized_text_modes() {
+    let text = "ISKP and the TTP clashed near Torkham.";
+    let cases: [(NormalizedText, Option<&str>); 3] = [
+        (
+            NormalizedText::CanonicalName,
+            Some("Islamic State Khorasan Province and the Tehrik-i-Taliban Pakistan clashed near Torkham."),
+        ),
+        (
+            NormalizedText::EntityId,
+            Some("isis-k and the ttp clashed near torkham."),
+        ),
+        (NormalizedText::Omit, None),
+    ];
+    for (mode, want) in cases {
+        let options = ResolveOptions {
+            normalized_text: mode,
+            ..ResolveOptions::default()
+        };
+        let resolution = resolver().resolve(text, &options).unwrap();
+        assert_eq!(resolution.normalized_text.as_deref(), want, "{mode:?}");
+        assert_eq!(
+            resolution.mentions.len(),
+            3,
+            "{mode:?}: mentions do not depend on the mode"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! The `entity-resolver` command: serve the gRPC API, or resolve, batch,
 //! check and evaluate from the command line.
 
+mod batch;
+
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,10 +10,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use serde::Deserialize;
 
 use entity_resolver::server::{serve, Limits, ResolverService};
-use entity_resolver::{eval, lookup, AliasTable, Error, Index, ResolveOptions, Resolver};
+use entity_resolver::{
+    eval, lookup, AliasTable, EntityType, Error, Index, NormalizedText, ResolveOptions, Resolver,
+};
 
 /// Exit codes, as documented in the README.
 mod exit {
@@ -56,6 +59,9 @@ enum Command {
         /// Most documents in one ResolveBatch call.
         #[arg(long, default_value_t = Limits::default().max_batch_documents)]
         max_batch_documents: usize,
+        /// Most bytes of text, all documents together, in one ResolveBatch call.
+        #[arg(long, default_value_t = Limits::default().max_batch_bytes)]
+        max_batch_bytes: usize,
         /// Largest gRPC message, in bytes.
         #[arg(long, default_value_t = Limits::default().max_message_bytes)]
         max_message_bytes: usize,
@@ -67,9 +73,16 @@ enum Command {
         #[command(flatten)]
         options: OptionArgs,
     },
-    /// Resolve JSONL documents {"id", "text"}; write JSONL results in input order.
+    /// Resolve JSONL documents {"id", "text"}; write JSONL results in input
+    /// order, in constant memory.
+    ///
+    /// Exit codes: 0 every line resolved (or skipped with --skip-invalid);
+    /// 1 a malformed or refused line (named with its line number) or an
+    /// unreadable input; 2 bad usage; 3 invalid alias table; 5 the server of
+    /// --server failed or could not be reached.
     Batch {
-        #[arg(long)]
+        /// Alias table directory (in process only; a server uses its own).
+        #[arg(long, conflicts_with = "server")]
         aliases: Option<PathBuf>,
         /// Input file; standard input when absent.
         #[arg(long)]
@@ -77,9 +90,22 @@ enum Command {
         /// Output file; standard output when absent.
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Skip malformed lines (reported on stderr and counted) instead of failing.
+        /// Skip malformed or refused lines (reported on stderr with their
+        /// line number and counted in the summary) instead of failing.
         #[arg(long)]
         skip_invalid: bool,
+        /// Longest input line, in bytes; a longer line is malformed (it is
+        /// never held in memory whole).
+        #[arg(long, default_value_t = 16 << 20)]
+        max_line_bytes: usize,
+        /// Send the documents to a running service at this URL
+        /// (e.g. http://127.0.0.1:50051) over ResolveStream instead of
+        /// resolving in process. The output is the same.
+        #[arg(long)]
+        server: Option<String>,
+        /// Largest gRPC message to or from --server, in bytes.
+        #[arg(long, default_value_t = Limits::default().max_message_bytes)]
+        max_message_bytes: usize,
         #[command(flatten)]
         options: OptionArgs,
     },
@@ -121,6 +147,32 @@ struct OptionArgs {
     /// Exact, normalised, acronym and partial-name matches only.
     #[arg(long)]
     no_fuzzy: bool,
+    /// Return only entities of this type (repeatable); every type when absent.
+    #[arg(long = "type", value_enum)]
+    types: Vec<TypeArg>,
+    /// What replaces each mention in normalized_text, or `omit` to leave the
+    /// field out.
+    #[arg(long, value_enum, default_value_t = NormalizedTextArg::CanonicalName)]
+    normalized_text: NormalizedTextArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TypeArg {
+    Organization,
+    Person,
+    Location,
+    Event,
+    Other,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NormalizedTextArg {
+    /// Each mention replaced by its entity's canonical name.
+    CanonicalName,
+    /// Each mention replaced by its entity's id.
+    EntityId,
+    /// No normalized_text field.
+    Omit,
 }
 
 impl OptionArgs {
@@ -128,7 +180,22 @@ impl OptionArgs {
         let options = ResolveOptions {
             min_score: self.min_score,
             fuzzy: !self.no_fuzzy,
-            entity_types: Vec::new(),
+            entity_types: self
+                .types
+                .iter()
+                .map(|t| match t {
+                    TypeArg::Organization => EntityType::Organization,
+                    TypeArg::Person => EntityType::Person,
+                    TypeArg::Location => EntityType::Location,
+                    TypeArg::Event => EntityType::Event,
+                    TypeArg::Other => EntityType::Other,
+                })
+                .collect(),
+            normalized_text: match self.normalized_text {
+                NormalizedTextArg::CanonicalName => NormalizedText::CanonicalName,
+                NormalizedTextArg::EntityId => NormalizedText::EntityId,
+                NormalizedTextArg::Omit => NormalizedText::Omit,
+            },
         };
         options.validate()?;
         Ok(options)
@@ -149,6 +216,7 @@ fn main() -> ExitCode {
             eprintln!("error: {error}");
             let code = match error {
                 Error::InvalidTable(_) => exit::TABLE,
+                Error::Remote { .. } => exit::SERVER,
                 _ => exit::INPUT,
             };
             ExitCode::from(code)
@@ -172,6 +240,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             log_format,
             max_text_bytes,
             max_batch_documents,
+            max_batch_bytes,
             max_message_bytes,
         } => {
             init_tracing(log_format);
@@ -187,6 +256,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let limits = Limits {
                 max_text_bytes,
                 max_batch_documents,
+                max_batch_bytes,
                 max_message_bytes,
             };
             Ok(run_server(
@@ -216,17 +286,68 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             input,
             output,
             skip_invalid,
+            max_line_bytes,
+            server,
+            max_message_bytes,
             options,
         } => {
             let options = options.options()?;
-            let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
-            batch(
-                &resolver,
-                &options,
-                input.as_deref(),
-                output.as_deref(),
-                skip_invalid,
-            )
+            let io_error = |path: &str| {
+                let path = path.to_string();
+                move |source| Error::Io { path, source }
+            };
+            let input_name = input
+                .as_ref()
+                .map_or("<stdin>".to_string(), |p| p.display().to_string());
+            let output_name = output
+                .as_ref()
+                .map_or("<stdout>".to_string(), |p| p.display().to_string());
+            // Load the table (or reach the server) before touching the output.
+            let resolver = match &server {
+                Some(_) => None,
+                None => Some(Resolver::new(Arc::new(load_index(aliases.as_deref())?))),
+            };
+            let (reader, input_size): (Box<dyn BufRead + Send>, Option<u64>) = match &input {
+                Some(path) => {
+                    let file = std::fs::File::open(path).map_err(io_error(&input_name))?;
+                    let size = file
+                        .metadata()
+                        .ok()
+                        .filter(|m| m.is_file())
+                        .map(|m| m.len());
+                    (Box::new(BufReader::with_capacity(1 << 16, file)), size)
+                }
+                None => (Box::new(BufReader::new(std::io::stdin())), None),
+            };
+            let writer: Box<dyn Write + Send> = match &output {
+                Some(path) => Box::new(BufWriter::with_capacity(
+                    1 << 16,
+                    std::fs::File::create(path).map_err(io_error(&output_name))?,
+                )),
+                None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+            };
+            let lines = batch::LineReader::new(reader, max_line_bytes);
+            let sink = batch::Sink::new(writer, input_name, output_name, skip_invalid, input_size);
+            let summary = match (&resolver, &server) {
+                (Some(resolver), _) => batch::run_in_process(resolver, &options, lines, sink)?,
+                (None, Some(url)) => {
+                    batch::run_remote(url, max_message_bytes, &options, lines, sink)?
+                }
+                (None, None) => unreachable!("a resolver is built when there is no server"),
+            };
+            let seconds = summary.seconds.max(1e-9);
+            eprintln!(
+                "batch: {} documents resolved, {} skipped (malformed or refused lines), {:.1} MB of text ({:.1} MB input) in {:.2} s: {:.0} documents/s, {:.2} MB/s{}",
+                summary.documents,
+                summary.skipped,
+                summary.text_bytes as f64 / 1e6,
+                summary.input_bytes as f64 / 1e6,
+                seconds,
+                summary.documents as f64 / seconds,
+                summary.text_bytes as f64 / 1e6 / seconds,
+                peak_memory().map_or(String::new(), |mb| format!(", peak memory {mb:.0} MB")),
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Lookup {
             name,
@@ -394,110 +515,11 @@ async fn shutdown_signal() {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BatchLine {
-    #[serde(default)]
-    id: serde_json::Value,
-    text: String,
-}
-
-/// Lines resolved together: enough to keep every core busy, few enough that
-/// memory stays flat whatever the input size.
-const BATCH_CHUNK: usize = 1024;
-
-fn batch(
-    resolver: &Resolver,
-    options: &ResolveOptions,
-    input: Option<&Path>,
-    output: Option<&Path>,
-    skip_invalid: bool,
-) -> Result<ExitCode, Error> {
-    use rayon::prelude::*;
-    let io_error = |path: &str| {
-        let path = path.to_string();
-        move |source| Error::Io { path, source }
-    };
-    let input_name = input.map_or("<stdin>".to_string(), |p| p.display().to_string());
-    let output_name = output.map_or("<stdout>".to_string(), |p| p.display().to_string());
-    let reader: Box<dyn BufRead> = match input {
-        Some(path) => Box::new(BufReader::new(
-            std::fs::File::open(path).map_err(io_error(&input_name))?,
-        )),
-        None => Box::new(BufReader::new(std::io::stdin())),
-    };
-    let mut writer: Box<dyn Write> = match output {
-        Some(path) => Box::new(BufWriter::new(
-            std::fs::File::create(path).map_err(io_error(&output_name))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout())),
-    };
-    let started = std::time::Instant::now();
-    let (mut documents, mut skipped, mut bytes) = (0usize, 0usize, 0usize);
-    let mut lines = reader.lines().enumerate();
-    loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(BATCH_CHUNK);
-        for (number, line) in lines.by_ref() {
-            let line = line.map_err(io_error(&input_name))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            chunk.push((number + 1, line));
-            if chunk.len() == BATCH_CHUNK {
-                break;
-            }
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let results: Vec<(usize, Result<String, String>)> = chunk
-            .par_iter()
-            .map(|(number, line)| {
-                let result = serde_json::from_str::<BatchLine>(line)
-                    .map_err(|error| format!("not a {{\"id\", \"text\"}} JSON object: {error}"))
-                    .and_then(|parsed| {
-                        let mut resolution = resolver
-                            .resolve(&parsed.text, options)
-                            .map_err(|e| e.to_string())?;
-                        resolution.id = match parsed.id {
-                            serde_json::Value::String(s) => s,
-                            serde_json::Value::Null => String::new(),
-                            other => other.to_string(),
-                        };
-                        Ok(serde_json::to_string(&resolution).expect("resolutions serialise"))
-                    });
-                (*number, result)
-            })
-            .collect();
-        for ((number, result), (_, line)) in results.into_iter().zip(&chunk) {
-            bytes += line.len();
-            match result {
-                Ok(json) => {
-                    documents += 1;
-                    writeln!(writer, "{json}").map_err(io_error(&output_name))?;
-                }
-                Err(message) if skip_invalid => {
-                    skipped += 1;
-                    eprintln!("{input_name}:{number}: skipped: {message}");
-                }
-                Err(message) => {
-                    writer.flush().map_err(io_error(&output_name))?;
-                    return Err(Error::invalid_argument(
-                        format!("{input_name}:{number}"),
-                        message,
-                    ));
-                }
-            }
-        }
-    }
-    writer.flush().map_err(io_error(&output_name))?;
-    let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    eprintln!(
-        "batch: {documents} documents resolved, {skipped} malformed lines skipped, {:.1} MB in {:.2} s ({:.0} documents/s, {:.2} MB/s)",
-        bytes as f64 / 1e6,
-        seconds,
-        documents as f64 / seconds,
-        bytes as f64 / 1e6 / seconds
-    );
-    Ok(ExitCode::SUCCESS)
+/// Peak resident memory of this process in MB (Linux), for the summary line:
+/// the evidence that memory stays flat on large inputs.
+fn peak_memory() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
