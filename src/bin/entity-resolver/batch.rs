@@ -251,7 +251,7 @@ impl Progress {
             let (bar, template) = match input_size {
                 Some(size) => (
                     ProgressBar::new(size),
-                    "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+                    "{bar:20} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
                 ),
                 None => (
                     ProgressBar::new_spinner(),
@@ -280,7 +280,7 @@ impl Progress {
         let seconds = self.started.elapsed().as_secs_f64().max(1e-9);
         bar.set_position(position);
         bar.set_message(format!(
-            "{documents} documents ({:.0}/s)",
+            "{documents} docs, {:.0}/s",
             documents as f64 / seconds
         ));
     }
