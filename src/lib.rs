@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod resolve;
 pub mod server;
 pub mod settle;
+pub mod synth;
 pub mod table;
 pub mod types;
 

@@ -20,6 +20,7 @@ use crate::error::Error;
 use crate::index::Index;
 use crate::lookup::lookup;
 use crate::proto;
+use crate::proto::diagnostics_service_server::{DiagnosticsService, DiagnosticsServiceServer};
 use crate::proto::entity_resolver_service_server::{
     EntityResolverService, EntityResolverServiceServer,
 };
@@ -131,6 +132,32 @@ impl ResolverService {
     }
 }
 
+/// The Echo baseline: no work, the same transport.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Diagnostics {
+    max_message_bytes: usize,
+}
+
+#[tonic::async_trait]
+impl DiagnosticsService for Diagnostics {
+    async fn echo(
+        &self,
+        request: Request<proto::EchoRequest>,
+    ) -> Result<Response<proto::EchoResponse>, Status> {
+        Ok(Response::new(proto::EchoResponse {
+            text: request.into_inner().text,
+        }))
+    }
+}
+
+impl Diagnostics {
+    fn into_server(self) -> DiagnosticsServiceServer<Self> {
+        DiagnosticsServiceServer::new(self)
+            .max_decoding_message_size(self.max_message_bytes)
+            .max_encoding_message_size(self.max_message_bytes)
+    }
+}
+
 /// The one mapping from domain errors to gRPC status codes.
 pub fn status(error: Error) -> Status {
     match error {
@@ -176,6 +203,12 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
+        .add_service(
+            Diagnostics {
+                max_message_bytes: service.limits.max_message_bytes,
+            }
+            .into_server(),
+        )
         .add_service(service.into_server())
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
