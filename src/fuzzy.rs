@@ -171,6 +171,36 @@ fn deletion_variants(word: &str, distance: u32) -> HashSet<String> {
     all
 }
 
+/// Words cached per thread before the cache starts afresh.
+const SUBSTITUTE_CACHE_WORDS: usize = 50_000;
+
+thread_local! {
+    /// Substitutes of words seen before, for the table of one version. The
+    /// same capitalised words that are no name ("Officials", "Monday") come
+    /// back in document after document, and finding a word's substitutes
+    /// (deletion variants, lookups, edit distances) costs far more than a
+    /// hash lookup. Per thread, so no lock is shared between requests.
+    static SUBSTITUTES: std::cell::RefCell<(String, HashMap<String, Vec<(u32, u32)>>)> =
+        std::cell::RefCell::new((String::new(), HashMap::new()));
+}
+
+fn cached_substitutes(index: &Index, word: &str) -> Vec<(u32, u32)> {
+    SUBSTITUTES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let (version, words) = &mut *cache;
+        if *version != index.version || words.len() >= SUBSTITUTE_CACHE_WORDS {
+            version.clone_from(&index.version);
+            words.clear();
+        }
+        if let Some(found) = words.get(word) {
+            return found.clone();
+        }
+        let found = index.fuzzy.substitutes(word);
+        words.insert(word.to_string(), found.clone());
+        found
+    })
+}
+
 /// Fuzzy candidates of a document.
 pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
     let fuzzy = &index.fuzzy;
@@ -184,7 +214,7 @@ pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
         if word.chars().count() < MIN_FUZZY_WORD || fuzzy.contains(word) {
             continue;
         }
-        let found = fuzzy.substitutes(word);
+        let found = cached_substitutes(index, word);
         if !found.is_empty() {
             substitutes.insert(i, found);
         }
