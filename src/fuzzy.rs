@@ -171,6 +171,9 @@ fn deletion_variants(word: &str, distance: u32) -> HashSet<String> {
     all
 }
 
+/// A word's substitutes: (vocabulary word, edit distance).
+type SubstituteCache = HashMap<String, Vec<(u32, u32)>>;
+
 /// Words cached per thread before the cache starts afresh.
 const SUBSTITUTE_CACHE_WORDS: usize = 50_000;
 
@@ -180,7 +183,7 @@ thread_local! {
     /// back in document after document, and finding a word's substitutes
     /// (deletion variants, lookups, edit distances) costs far more than a
     /// hash lookup. Per thread, so no lock is shared between requests.
-    static SUBSTITUTES: std::cell::RefCell<(String, HashMap<String, Vec<(u32, u32)>>)> =
+    static SUBSTITUTES: std::cell::RefCell<(String, SubstituteCache)> =
         std::cell::RefCell::new((String::new(), HashMap::new()));
 }
 
