@@ -199,6 +199,16 @@ pub async fn serve(
             .await;
         tracing::info!("shutting down: finishing requests in flight");
     };
+    // tonic's own tcp_nodelay applies only to sockets it accepts itself.
+    // Without it, Nagle's algorithm holds each small answer until the
+    // client's delayed ACK: about 40 ms on every unary call.
+    let incoming = TcpListenerStream::new(listener).map(|accepted| {
+        accepted.inspect(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::warn!(%error, "cannot set TCP_NODELAY");
+            }
+        })
+    });
     tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -210,7 +220,7 @@ pub async fn serve(
             .into_server(),
         )
         .add_service(service.into_server())
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
 }
