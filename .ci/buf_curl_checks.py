@@ -90,6 +90,10 @@ def main():
     assert next_page["entities"][0]["id"] > page["entities"][1]["id"], (page, next_page)
     checks.append("ListEntities")
 
+    [echo] = curl(buf, url, "entityresolution.v1.DiagnosticsService/Echo", json.dumps({"text": "Torkham"}))
+    assert echo == {"text": "Torkham"}, echo
+    checks.append("Echo")
+
     [health] = curl(buf, url, "grpc.health.v1.Health/Check", json.dumps({"service": SERVICE}))
     assert health["status"] == "SERVING", health
     checks.append("Health/Check")
