@@ -1,6 +1,10 @@
 //! The command line, run as a user would: stdin and files in, JSON and exit
 //! codes out. Every input is written here; nothing outside the repository is read.
 
+mod common;
+
+use common::Server;
+use entity_resolver::server::Limits;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -184,47 +188,6 @@ fn bad_option_values_exit_with_a_clear_message() {
     );
 }
 
-/// A real server on 127.0.0.1:0 in this process, for `batch --server`.
-struct Server {
-    url: String,
-    /// Serves until dropped, after the shutdown signal.
-    _runtime: tokio::runtime::Runtime,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Server {
-    fn start(limits: entity_resolver::server::Limits) -> Server {
-        use entity_resolver::server::{serve, ResolverService};
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
-        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(
-            listener,
-            ResolverService::new(index, limits),
-            async move {
-                let _ = signal.await;
-            },
-        ));
-        Server {
-            url,
-            _runtime: runtime,
-            shutdown: Some(shutdown),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
-
 /// Input that exercises the reader: numeric and missing ids, CRLF endings,
 /// blank lines, non-Latin text, and more lines than one chunk.
 fn varied_input() -> String {
@@ -249,7 +212,7 @@ fn varied_input() -> String {
 
 #[test]
 fn batch_over_a_server_prints_what_batch_in_process_prints() {
-    let server = Server::start(Default::default());
+    let server = Server::start(Limits::default());
     let input = varied_input();
     // (name, extra arguments, a check on every output line)
     type Check = fn(&serde_json::Value) -> bool;
@@ -307,7 +270,7 @@ fn batch_over_a_server_prints_what_batch_in_process_prints() {
 
 #[test]
 fn batch_names_every_bad_line_and_skips_it_only_when_asked() {
-    let server = Server::start(entity_resolver::server::Limits {
+    let server = Server::start(Limits {
         max_text_bytes: 200,
         ..Default::default()
     });

@@ -1,48 +1,11 @@
 //! `loadgen` run as a user would, against a real server in this process: the
 //! JSON report is read back and checked for sense, not for speed.
 
+mod common;
+
+use common::Server;
+use entity_resolver::server::Limits;
 use std::process::{Command, Output};
-
-/// A real server on 127.0.0.1:0 in this process.
-struct Server {
-    url: String,
-    /// Serves until dropped, after the shutdown signal.
-    _runtime: tokio::runtime::Runtime,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Server {
-    fn start() -> Server {
-        use entity_resolver::server::{serve, ResolverService};
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
-        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(
-            listener,
-            ResolverService::new(index, Default::default()),
-            async move {
-                let _ = signal.await;
-            },
-        ));
-        Server {
-            url,
-            _runtime: runtime,
-            shutdown: Some(shutdown),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
 
 fn loadgen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
@@ -75,7 +38,7 @@ fn runs(lines: &[serde_json::Value]) -> Vec<&serde_json::Value> {
 
 #[test]
 fn every_rpc_runs_cleanly_and_the_ratio_is_reported() {
-    let server = Server::start();
+    let server = Server::start(Limits::default());
     let output = loadgen(&[
         "--target",
         &server.url,
@@ -144,7 +107,7 @@ fn every_rpc_runs_cleanly_and_the_ratio_is_reported() {
 
 #[test]
 fn a_fixed_rate_is_kept_roughly() {
-    let server = Server::start();
+    let server = Server::start(Limits::default());
     let output = loadgen(&[
         "--target",
         &server.url,
@@ -236,7 +199,7 @@ fn bad_arguments_exit_with_a_usage_or_input_code_naming_the_flag() {
 
 #[test]
 fn a_payload_file_is_sent_instead_of_the_built_in_texts() {
-    let server = Server::start();
+    let server = Server::start(Limits::default());
     let dir = tempfile::tempdir().unwrap();
     let payload = dir.path().join("texts.txt");
     std::fs::write(&payload, "The TTP attacked.\n\nKabul was calm today.\n").unwrap();

@@ -1,0 +1,44 @@
+//! What the command-line tests share: a real server on 127.0.0.1:0 in the
+//! test process, for the binary to talk to.
+
+use entity_resolver::server::{serve, Limits, ResolverService};
+
+/// Serves the embedded table until dropped.
+pub struct Server {
+    pub url: String,
+    /// Serves until dropped, after the shutdown signal.
+    _runtime: tokio::runtime::Runtime,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    pub fn start(limits: Limits) -> Server {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(serve(
+            listener,
+            ResolverService::new(index, limits),
+            async move {
+                let _ = signal.await;
+            },
+        ));
+        Server {
+            url,
+            _runtime: runtime,
+            shutdown: Some(shutdown),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
