@@ -191,7 +191,44 @@ fn entities(aliases: usize, seed: u64) -> Vec<Entity> {
 /// for `AliasTable::from_sources` or for writing to a directory, split into
 /// files of at most 50,000 entities like a team would keep them.
 pub fn alias_files(aliases: usize, seed: u64) -> Vec<(String, String)> {
-    let entities = entities(aliases, seed);
+    SyntheticTable::generate(aliases, seed).files()
+}
+
+/// A text of about `bytes` bytes naming entities of the synthetic table of
+/// `aliases` names and this seed (see `SyntheticTable::text`).
+pub fn text(aliases: usize, seed: u64, bytes: usize) -> String {
+    SyntheticTable::generate(aliases, seed).text(bytes)
+}
+
+/// One generated table, for callers that want both its files and a text
+/// without generating the entities twice.
+pub struct SyntheticTable {
+    entities: Vec<Entity>,
+    seed: u64,
+}
+
+impl SyntheticTable {
+    pub fn generate(aliases: usize, seed: u64) -> Self {
+        SyntheticTable {
+            entities: entities(aliases, seed),
+            seed,
+        }
+    }
+
+    /// The alias files, as `alias_files` describes them.
+    pub fn files(&self) -> Vec<(String, String)> {
+        files_of(&self.entities)
+    }
+
+    /// A text of about `bytes` bytes that mentions entities of this table in
+    /// news-like sentences, some misspelt, between sentences that mention
+    /// nothing.
+    pub fn text(&self, bytes: usize) -> String {
+        text_of(&self.entities, self.seed, bytes)
+    }
+}
+
+fn files_of(entities: &[Entity]) -> Vec<(String, String)> {
     entities
         .chunks(50_000)
         .enumerate()
@@ -215,11 +252,7 @@ pub fn alias_files(aliases: usize, seed: u64) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A text of about `bytes` bytes that mentions entities of the synthetic
-/// table of the same seed in news-like sentences, some misspelt, between
-/// sentences that mention nothing.
-pub fn text(aliases: usize, seed: u64, bytes: usize) -> String {
-    let entities = entities(aliases, seed);
+fn text_of(entities: &[Entity], seed: u64, bytes: usize) -> String {
     let mut sequence = Sequence(seed ^ 0x5eed);
     let fillers = [
         "Officials said the situation remained tense after the overnight clashes.",

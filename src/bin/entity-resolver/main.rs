@@ -400,12 +400,13 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 source,
             };
             std::fs::create_dir_all(&out).map_err(io_error)?;
-            let files = entity_resolver::synth::alias_files(aliases, seed);
+            let table = entity_resolver::synth::SyntheticTable::generate(aliases, seed);
+            let files = table.files();
             for (name, toml) in &files {
                 std::fs::write(out.join(name), toml).map_err(io_error)?;
             }
             if let Some(megabytes) = text_mb {
-                let text = entity_resolver::synth::text(aliases, seed, (megabytes * 1e6) as usize);
+                let text = table.text((megabytes * 1e6) as usize);
                 std::fs::write(out.join("text.txt"), text).map_err(io_error)?;
             }
             eprintln!("wrote {} alias files to {}", files.len(), out.display());
