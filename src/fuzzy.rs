@@ -65,17 +65,24 @@ pub struct FuzzyIndex {
     pub(crate) vocabulary: Vec<String>,
     pub(crate) word_ids: HashMap<String, u32>,
     /// Deletion variant -> vocabulary words it comes from.
-    deletions: HashMap<String, Vec<u32>>,
+    deletions: DeletionMap,
     /// Vocabulary word -> (folded pattern, position of the word in it).
-    pub(crate) postings: Vec<Vec<(u32, u16)>>,
+    postings: FlatLists<(u32, u16)>,
     /// Folded pattern -> its words.
-    pub(crate) pattern_words: Vec<Vec<u32>>,
+    pattern_words: FlatLists<u32>,
 }
 
 impl FuzzyIndex {
     pub fn build(folded: &PatternSet) -> Self {
+        Self::from_keys(folded.keys.iter().map(String::as_str))
+    }
+
+    /// The index of folded keys, each a name's words joined by spaces.
+    fn from_keys<'k>(keys: impl Iterator<Item = &'k str>) -> Self {
+        use rayon::prelude::*;
         let mut index = FuzzyIndex::default();
-        for (pattern, key) in folded.keys.iter().enumerate() {
+        let mut postings = Vec::new();
+        for (pattern, key) in keys.enumerate() {
             let mut words = Vec::new();
             for (position, word) in key.split(' ').enumerate() {
                 let id = match index.word_ids.get(word) {
@@ -84,24 +91,28 @@ impl FuzzyIndex {
                         let id = index.vocabulary.len() as u32;
                         index.vocabulary.push(word.to_string());
                         index.word_ids.insert(word.to_string(), id);
-                        index.postings.push(Vec::new());
                         id
                     }
                 };
-                index.postings[id as usize].push((pattern as u32, position as u16));
+                postings.push((id, (pattern as u32, position as u16)));
                 words.push(id);
             }
             index.pattern_words.push(words);
         }
-        for (id, word) in index.vocabulary.iter().enumerate() {
-            let distance = max_word_distance(word.chars().count());
-            if distance == 0 {
-                continue;
-            }
-            for variant in deletion_variants(word, distance) {
-                index.deletions.entry(variant).or_default().push(id as u32);
-            }
-        }
+        index.postings = FlatLists::grouped(index.vocabulary.len(), postings);
+        // The neighbourhoods are most of the build: every word's are
+        // independent, so all cores share them.
+        let deletions: Vec<(u64, u32)> = index
+            .vocabulary
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |hashes, (id, word)| {
+                deletion_hashes(word, max_word_distance(word.chars().count()), hashes);
+                hashes.iter().map(|&h| (h, id as u32)).collect::<Vec<_>>()
+            })
+            .flatten_iter()
+            .collect();
+        index.deletions = DeletionMap::build(deletions);
         index
     }
 
@@ -113,6 +124,16 @@ impl FuzzyIndex {
         self.word_ids.contains_key(word)
     }
 
+    /// (folded pattern, position of the word in it) for each name holding `word`.
+    pub fn postings(&self, word: u32) -> &[(u32, u16)] {
+        self.postings.get(word as usize)
+    }
+
+    /// The vocabulary words of folded pattern `pattern`, in order.
+    pub fn pattern_words(&self, pattern: u32) -> &[u32] {
+        self.pattern_words.get(pattern as usize)
+    }
+
     /// Vocabulary words within the allowed distance of `word`, with that distance.
     pub fn substitutes(&self, word: &str) -> Vec<(u32, u32)> {
         let letters = word.chars().count();
@@ -120,24 +141,24 @@ impl FuzzyIndex {
         if allowed == 0 || self.word_ids.contains_key(word) {
             return Vec::new();
         }
-        let mut seen = HashSet::new();
+        let mut hashes = Vec::new();
+        deletion_hashes(word, allowed, &mut hashes);
+        let mut sources: Vec<u32> = hashes
+            .iter()
+            .flat_map(|&hash| self.deletions.words_of(hash))
+            .copied()
+            .collect();
+        sources.sort_unstable();
+        sources.dedup();
         let mut found = Vec::new();
-        for variant in deletion_variants(word, allowed) {
-            let Some(sources) = self.deletions.get(&variant) else {
-                continue;
-            };
-            for &id in sources {
-                if !seen.insert(id) {
-                    continue;
-                }
-                let candidate = &self.vocabulary[id as usize];
-                // The longer word's budget: `align` narrows it to the shorter
-                // word's unless the rest of the name is there letter for letter.
-                let limit = allowed.max(max_word_distance(candidate.chars().count()));
-                let distance = strsim::damerau_levenshtein(word, candidate) as u32;
-                if distance <= limit {
-                    found.push((id, distance));
-                }
+        for id in sources {
+            let candidate = &self.vocabulary[id as usize];
+            // The longer word's budget: `align` narrows it to the shorter
+            // word's unless the rest of the name is there letter for letter.
+            let limit = allowed.max(max_word_distance(candidate.chars().count()));
+            let distance = strsim::damerau_levenshtein(word, candidate) as u32;
+            if distance <= limit {
+                found.push((id, distance));
             }
         }
         found.sort_by_key(|&(id, distance)| (distance, id));
@@ -145,30 +166,166 @@ impl FuzzyIndex {
     }
 }
 
-/// The word itself and every string made by deleting up to `distance` letters.
-fn deletion_variants(word: &str, distance: u32) -> HashSet<String> {
-    let mut all = HashSet::new();
-    all.insert(word.to_string());
-    let mut frontier = vec![word.to_string()];
-    for _ in 0..distance {
-        let mut next = Vec::new();
-        for current in &frontier {
-            let chars: Vec<char> = current.chars().collect();
-            for skip in 0..chars.len() {
-                let variant: String = chars
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != skip)
-                    .map(|(_, c)| *c)
-                    .collect();
-                if all.insert(variant.clone()) {
-                    next.push(variant);
-                }
+/// Lists of items per key, stored flat: one allocation for millions of short
+/// lists instead of one each.
+#[derive(Debug, Clone)]
+pub struct FlatLists<T> {
+    starts: Vec<u32>,
+    items: Vec<T>,
+}
+
+impl<T> Default for FlatLists<T> {
+    fn default() -> Self {
+        FlatLists {
+            starts: vec![0],
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> FlatLists<T> {
+    /// Appends the next list.
+    pub fn push(&mut self, items: impl IntoIterator<Item = T>) {
+        self.items.extend(items);
+        self.starts.push(self.items.len() as u32);
+    }
+
+    pub fn get(&self, key: usize) -> &[T] {
+        &self.items[self.starts[key] as usize..self.starts[key + 1] as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Groups `(key, item)` pairs into lists for keys `0..keys`, keeping
+    /// the pairs' order within a list.
+    fn grouped(keys: usize, mut pairs: Vec<(u32, T)>) -> Self {
+        pairs.sort_by_key(|&(key, _)| key);
+        let mut starts = vec![0u32; keys + 1];
+        for &(key, _) in &pairs {
+            starts[key as usize + 1] += 1;
+        }
+        for key in 0..keys {
+            starts[key + 1] += starts[key];
+        }
+        FlatLists {
+            starts,
+            items: pairs.into_iter().map(|(_, item)| item).collect(),
+        }
+    }
+}
+
+/// Deletion variants by hash: the hashes sorted, with a directory of where
+/// each range of leading bits starts, so a lookup reads one or two cache
+/// lines instead of hashing and comparing strings. Two variants whose hashes
+/// collide only add a candidate that the edit distance then rejects.
+#[derive(Debug, Default)]
+struct DeletionMap {
+    /// `hashes[directory[b]..directory[b + 1]]` hold the hashes whose top
+    /// `bits` bits are `b`, sorted.
+    directory: Vec<u32>,
+    bits: u32,
+    hashes: Vec<u64>,
+    /// The vocabulary word each hash came from.
+    words: Vec<u32>,
+}
+
+impl DeletionMap {
+    fn build(mut entries: Vec<(u64, u32)>) -> Self {
+        use rayon::slice::ParallelSliceMut;
+        entries.par_sort_unstable();
+        entries.dedup();
+        let bits = (entries.len().max(2).ilog2()).clamp(1, 30);
+        let buckets = 1usize << bits;
+        let mut directory = vec![0u32; buckets + 1];
+        for &(hash, _) in &entries {
+            directory[(hash >> (64 - bits)) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            directory[b + 1] += directory[b];
+        }
+        let (hashes, words) = entries.into_iter().unzip();
+        DeletionMap {
+            directory,
+            bits,
+            hashes,
+            words,
+        }
+    }
+
+    /// The vocabulary words with a variant of hash `hash`.
+    fn words_of(&self, hash: u64) -> &[u32] {
+        if self.hashes.is_empty() {
+            return &[];
+        }
+        let bucket = (hash >> (64 - self.bits)) as usize;
+        let (begin, end) = (
+            self.directory[bucket] as usize,
+            self.directory[bucket + 1] as usize,
+        );
+        let in_bucket = &self.hashes[begin..end];
+        let first = in_bucket.partition_point(|&h| h < hash);
+        let last = first + in_bucket[first..].partition_point(|&h| h == hash);
+        &self.words[begin + first..begin + last]
+    }
+}
+
+/// Hashes of a word and of every string made by deleting up to `distance`
+/// letters (at most two), found without building the strings: the hash runs
+/// over the word's bytes, skipping the deleted letters. Sorted, no repeats.
+fn deletion_hashes(word: &str, distance: u32, out: &mut Vec<u64>) {
+    out.clear();
+    // Byte offsets of each letter, and the end.
+    let bounds: Vec<usize> = word
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([word.len()])
+        .collect();
+    let letters = bounds.len() - 1;
+    let bytes = word.as_bytes();
+    let span = |i: usize| bounds[i]..bounds[i + 1];
+    out.push(hash_bytes(&[bytes]));
+    if distance >= 1 {
+        for skip in 0..letters {
+            let s = span(skip);
+            out.push(hash_bytes(&[&bytes[..s.start], &bytes[s.end..]]));
+        }
+    }
+    if distance >= 2 {
+        for first in 0..letters {
+            for second in first + 1..letters {
+                let (a, b) = (span(first), span(second));
+                out.push(hash_bytes(&[
+                    &bytes[..a.start],
+                    &bytes[a.end..b.start],
+                    &bytes[b.end..],
+                ]));
             }
         }
-        frontier = next;
     }
-    all
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// FNV-1a over the concatenation of `parts`, then a final mix so the leading
+/// bits (the directory's bucket) are well spread.
+fn hash_bytes(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &byte in *part {
+            hash ^= byte as u64;
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    // The finaliser of splitmix64.
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
 }
 
 /// A word's substitutes: (vocabulary word, edit distance).
@@ -229,7 +386,7 @@ pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
     positions.sort();
     for &i in positions {
         for &(word, _) in &substitutes[&i] {
-            for &(pattern, position) in &fuzzy.postings[word as usize] {
+            for &(pattern, position) in fuzzy.postings(word) {
                 let Some(first) = i.checked_sub(position as usize) else {
                     continue;
                 };
@@ -255,7 +412,7 @@ fn align(
     pattern: u32,
 ) -> Option<Candidate> {
     let fuzzy = &index.fuzzy;
-    let words = &fuzzy.pattern_words[pattern as usize];
+    let words = fuzzy.pattern_words(pattern);
     let end = first + words.len();
     if end > doc.tokens.len() || !doc.is_contiguous(first, end) {
         return None;
@@ -373,14 +530,7 @@ mod tests {
 
     #[test]
     fn deletion_neighbourhood_finds_close_words_only() {
-        let mut index = FuzzyIndex::default();
-        for (i, word) in ["jundallah", "taiba", "anjum", "kabul"].iter().enumerate() {
-            index.vocabulary.push(word.to_string());
-            index.word_ids.insert(word.to_string(), i as u32);
-            for variant in deletion_variants(word, max_word_distance(word.len())) {
-                index.deletions.entry(variant).or_default().push(i as u32);
-            }
-        }
+        let index = FuzzyIndex::from_keys(["jundallah", "taiba", "anjum", "kabul"].into_iter());
         let cases: &[(&str, Option<(&str, u32)>)] = &[
             ("jundullah", Some(("jundallah", 1))),
             ("toiba", Some(("taiba", 1))),
@@ -396,6 +546,55 @@ mod tests {
                 .map(|&(id, d)| (index.vocabulary[id as usize].as_str(), d));
             assert_eq!(got, *expected, "{word}");
         }
+    }
+
+    #[test]
+    fn deletion_hashes_are_those_of_the_deleted_strings() {
+        let cases: &[(&str, u32)] = &[
+            ("abc", 2),
+            ("kabul", 1),
+            ("aab", 2),
+            ("ḥaqqānī", 2),
+            ("x", 2),
+        ];
+        for &(word, distance) in cases {
+            let mut expected: Vec<u64> = Vec::new();
+            let chars: Vec<char> = word.chars().collect();
+            expected.push(hash_bytes(&[word.as_bytes()]));
+            for i in 0..chars.len() {
+                let one: String = chars
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k != i)
+                    .map(|(_, c)| c)
+                    .collect();
+                expected.push(hash_bytes(&[one.as_bytes()]));
+                if distance == 2 {
+                    for j in i + 1..chars.len() {
+                        let two: String = chars
+                            .iter()
+                            .enumerate()
+                            .filter(|&(k, _)| k != i && k != j)
+                            .map(|(_, c)| c)
+                            .collect();
+                        expected.push(hash_bytes(&[two.as_bytes()]));
+                    }
+                }
+            }
+            expected.sort_unstable();
+            expected.dedup();
+            let mut got = Vec::new();
+            deletion_hashes(word, distance, &mut got);
+            assert_eq!(got, expected, "{word} within {distance}");
+        }
+    }
+
+    #[test]
+    fn flat_lists_keep_each_list_in_order() {
+        let pairs = vec![(2, 'a'), (0, 'b'), (2, 'c'), (0, 'd')];
+        let lists = FlatLists::grouped(4, pairs);
+        let got: Vec<&[char]> = (0..lists.len()).map(|k| lists.get(k)).collect();
+        assert_eq!(got, vec![&['b', 'd'][..], &[], &['a', 'c'], &[]]);
     }
 
     #[test]

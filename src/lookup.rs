@@ -149,11 +149,11 @@ pub fn lookup(
     let mut tried = std::collections::HashSet::new();
     for (position, choices) in options.iter().enumerate() {
         for &(word, _) in choices {
-            for &(pattern, at) in &fuzzy.postings[word as usize] {
+            for &(pattern, at) in fuzzy.postings(word) {
                 if (at as usize != position && words.len() != 1) || !tried.insert(pattern) {
                     continue;
                 }
-                let pattern_words = &fuzzy.pattern_words[pattern as usize];
+                let pattern_words = fuzzy.pattern_words(pattern);
                 if pattern_words.len() != words.len() {
                     if words.len() == 1 {
                         name_part(
