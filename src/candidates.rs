@@ -1,9 +1,8 @@
-//! Step 2: find candidate mentions. The two automata of the index run over the
-//! document keys; every hit that starts and ends on token boundaries and
+//! Step 2: find candidate mentions. The document's words are walked through
+//! the two word tries of the index (basic keys and folded keys); every run of
+//! words that spells a key, within one name (no punctuation that ends it), and
 //! passes its alias's case rule becomes a candidate. Overlapping candidates
 //! are all kept: `settle` chooses between them.
-
-use std::collections::HashMap;
 
 use crate::index::{AliasKind, CaseRule, Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText, Token};
@@ -99,31 +98,36 @@ fn scan(
     key: Key,
     out: &mut Vec<Candidate>,
 ) {
-    let haystack = match key {
-        Key::Basic => doc.basic.as_str(),
-        Key::Folded => doc.folded.as_str(),
+    let key_of = |token: &Token| match key {
+        Key::Basic => doc.basic_key(token),
+        Key::Folded => doc.folded_key(token),
     };
-    for hit in patterns.automaton.find_overlapping_iter(haystack) {
-        let (first, last) = match key {
-            Key::Basic => (
-                doc.token_at_basic_start(hit.start()),
-                doc.token_at_basic_end(hit.end()),
-            ),
-            Key::Folded => (
-                doc.token_at_folded_start(hit.start()),
-                doc.token_at_folded_end(hit.end()),
-            ),
-        };
-        let (Some(first), Some(last)) = (first, last) else {
-            continue;
-        };
-        if !doc.is_contiguous(first, last + 1) {
-            continue;
+    let trie = &patterns.words;
+    let word_ids: Vec<Option<u32>> = doc.tokens.iter().map(|t| trie.word(key_of(t))).collect();
+    let mut hits = Vec::new();
+    for first in 0..doc.tokens.len() {
+        let mut node = 0;
+        for last in first..doc.tokens.len() {
+            // A name does not run on across punctuation that ends it.
+            if last > first && !doc.tokens[last - 1].joined_to_next {
+                break;
+            }
+            let Some(next) = word_ids[last].and_then(|word| trie.step(node, word)) else {
+                break;
+            };
+            node = next;
+            if let Some(pattern) = trie.key_at(node) {
+                hits.push((first, last, pattern));
+            }
         }
+    }
+    for (first, last, pattern) in hits {
         let tokens = &doc.tokens[first..=last];
         let surface = &text[tokens[0].start..tokens[tokens.len() - 1].end];
-        let mut by_entity: HashMap<u32, (u32, MatchKind, f32)> = HashMap::new();
-        for &alias_id in &patterns.aliases[hit.pattern().as_usize()] {
+        // (entity, alias, kind, score): the best alias of each entity. A key
+        // stands for a handful of aliases at most: a list beats a map.
+        let mut by_entity: Vec<(u32, u32, MatchKind, f32)> = Vec::new();
+        for &alias_id in &patterns.aliases[pattern as usize] {
             let alias = &index.aliases[alias_id as usize];
             if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
                 continue;
@@ -142,11 +146,10 @@ fn scan(
             } else {
                 score
             };
-            let best = by_entity
-                .entry(alias.entity)
-                .or_insert((alias_id, kind, score));
-            if score > best.2 {
-                *best = (alias_id, kind, score);
+            match by_entity.iter_mut().find(|e| e.0 == alias.entity) {
+                Some(best) if score > best.3 => *best = (alias.entity, alias_id, kind, score),
+                Some(_) => {}
+                None => by_entity.push((alias.entity, alias_id, kind, score)),
             }
         }
         if by_entity.is_empty() {
@@ -154,7 +157,7 @@ fn scan(
         }
         let mut choices: Vec<(Choice, MatchKind)> = by_entity
             .into_iter()
-            .map(|(entity, (alias, kind, score))| {
+            .map(|(entity, alias, kind, score)| {
                 (
                     Choice {
                         entity,

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result, TableError};
 use crate::fuzzy::FuzzyIndex;
@@ -69,7 +69,7 @@ pub struct Alias {
 
 /// A set of keys searched together, each naming the aliases it stands for.
 pub struct PatternSet {
-    pub automaton: AhoCorasick,
+    pub words: WordTrie,
     pub keys: Vec<String>,
     pub aliases: Vec<Vec<u32>>,
     pub by_key: HashMap<String, u32>,
@@ -91,18 +91,70 @@ impl PatternSet {
                 list.push(alias);
             }
         }
-        // Overlapping search needs the standard semantics; overlaps are
-        // settled later with knowledge the automaton lacks (case, scores).
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(AcMatchKind::Standard)
-            .build(&keys)
-            .expect("alias keys are short enough to build an automaton");
+        let words = WordTrie::build(&keys);
         PatternSet {
-            automaton,
+            words,
             keys,
             aliases,
             by_key,
         }
+    }
+}
+
+/// Keys as sequences of words, in a trie whose edges are words. A mention
+/// starts and ends on word boundaries, so matching walks the document's
+/// words instead of its bytes: one lookup per word, none of the hits inside
+/// words a byte automaton reports, and a build that stays linear in the
+/// table (a byte automaton's failure links took most of the load time of a
+/// million aliases).
+#[derive(Debug, Default)]
+pub struct WordTrie {
+    word_ids: FxHashMap<String, u32>,
+    /// (node, word) -> the node after it. The root is node 0.
+    children: FxHashMap<(u32, u32), u32>,
+    /// The key that ends at each node, or `NO_KEY`.
+    key_at: Vec<u32>,
+}
+
+const NO_KEY: u32 = u32::MAX;
+
+impl WordTrie {
+    /// The trie of `keys`, each words joined by single spaces.
+    pub fn build(keys: &[String]) -> Self {
+        let mut trie = WordTrie {
+            key_at: vec![NO_KEY],
+            ..WordTrie::default()
+        };
+        for (id, key) in keys.iter().enumerate() {
+            let mut node = 0;
+            for word in key.split(' ') {
+                let next_word = trie.word_ids.len() as u32;
+                let word = *trie.word_ids.entry(word.to_string()).or_insert(next_word);
+                let next_node = trie.key_at.len() as u32;
+                node = *trie.children.entry((node, word)).or_insert(next_node);
+                if node == next_node {
+                    trie.key_at.push(NO_KEY);
+                }
+            }
+            trie.key_at[node as usize] = id as u32;
+        }
+        trie
+    }
+
+    /// The id of a word of some key, if any key has it.
+    pub fn word(&self, word: &str) -> Option<u32> {
+        self.word_ids.get(word).copied()
+    }
+
+    /// The node reached from `node` by `word`; the root is 0.
+    pub fn step(&self, node: u32, word: u32) -> Option<u32> {
+        self.children.get(&(node, word)).copied()
+    }
+
+    /// The key that ends at `node`, if one does.
+    pub fn key_at(&self, node: u32) -> Option<u32> {
+        let key = self.key_at[node as usize];
+        (key != NO_KEY).then_some(key)
     }
 }
 
@@ -180,10 +232,19 @@ impl Index {
             }
         }
 
-        let mut aliases = Vec::new();
-        for (i, (_, record, _)) in table.entities.iter().enumerate() {
-            aliases_of(i as u32, record, &mut aliases);
-        }
+        use rayon::prelude::*;
+        // Normalising every alias is most of the build after the fuzzy
+        // index: entities are independent, so all cores share them.
+        let aliases: Vec<Alias> = table
+            .entities
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, (_, record, _))| {
+                let mut aliases = Vec::new();
+                aliases_of(i as u32, record, &mut aliases);
+                aliases
+            })
+            .collect();
 
         let mut errors = Vec::new();
         check_collisions(table, &aliases, &mut errors);
@@ -209,17 +270,24 @@ impl Index {
             }
             basic_keyed.push((key, i as u32));
         }
-        let mut folded_keyed = Vec::new();
-        for (i, alias) in aliases.iter().enumerate() {
-            if matches!(alias.kind, AliasKind::Canonical | AliasKind::Name) {
-                for variant in spelling_variants(&alias.surface) {
-                    folded_keyed.push((variant, i as u32));
-                }
-            }
-        }
-        let basic = PatternSet::build(basic_keyed);
-        let folded = PatternSet::build(folded_keyed);
-        let fuzzy = FuzzyIndex::build(&folded);
+        let folded_keyed: Vec<(String, u32)> = aliases
+            .par_iter()
+            .enumerate()
+            .filter(|(_, alias)| matches!(alias.kind, AliasKind::Canonical | AliasKind::Name))
+            .flat_map_iter(|(i, alias)| {
+                spelling_variants(&alias.surface)
+                    .into_iter()
+                    .map(move |variant| (variant, i as u32))
+            })
+            .collect();
+        let (basic, (folded, fuzzy)) = rayon::join(
+            || PatternSet::build(basic_keyed),
+            || {
+                let folded = PatternSet::build(folded_keyed);
+                let fuzzy = FuzzyIndex::build(&folded);
+                (folded, fuzzy)
+            },
+        );
 
         let mut sorted_ids: Vec<u32> = (0..entities.len() as u32).collect();
         sorted_ids.sort_by(|a, b| entities[*a as usize].id.cmp(&entities[*b as usize].id));

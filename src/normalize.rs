@@ -70,32 +70,6 @@ impl NormalizedText {
     pub fn folded_key(&self, token: &Token) -> &str {
         &self.folded[token.folded.0..token.folded.1]
     }
-
-    /// Index of the token whose basic key starts at `offset`, if any.
-    pub fn token_at_basic_start(&self, offset: usize) -> Option<usize> {
-        self.tokens
-            .binary_search_by_key(&offset, |t| t.basic.0)
-            .ok()
-    }
-
-    /// Index of the token whose basic key ends at `offset`, if any.
-    pub fn token_at_basic_end(&self, offset: usize) -> Option<usize> {
-        self.tokens
-            .binary_search_by_key(&offset, |t| t.basic.1)
-            .ok()
-    }
-
-    pub fn token_at_folded_start(&self, offset: usize) -> Option<usize> {
-        self.tokens
-            .binary_search_by_key(&offset, |t| t.folded.0)
-            .ok()
-    }
-
-    pub fn token_at_folded_end(&self, offset: usize) -> Option<usize> {
-        self.tokens
-            .binary_search_by_key(&offset, |t| t.folded.1)
-            .ok()
-    }
 }
 
 const APOSTROPHES: &[char] = &['\'', '’', '‘', 'ʼ', 'ʻ', 'ʽ', 'ʾ', 'ʿ', '`', '´', 'ʹ', '′'];
@@ -117,10 +91,19 @@ pub fn normalize(text: &str) -> NormalizedText {
     let mut pos = 0;
     let mut scratch = String::new();
     while pos < text.len() {
-        let c = next_char(text, pos);
-        if !c.is_alphanumeric() || c == TATWEEL {
-            pos += c.len_utf8();
-            continue;
+        // Spaces and punctuation between words, byte by byte while ASCII.
+        let byte = bytes[pos];
+        if byte.is_ascii() {
+            if !byte.is_ascii_alphanumeric() {
+                pos += 1;
+                continue;
+            }
+        } else {
+            let c = next_char(text, pos);
+            if !c.is_alphanumeric() || c == TATWEEL {
+                pos += c.len_utf8();
+                continue;
+            }
         }
         let start = pos;
         let mut end = dotted_acronym_end(text, pos).unwrap_or_else(|| word_end(text, pos));
@@ -208,8 +191,17 @@ fn dotted_acronym_end(text: &str, start: usize) -> Option<usize> {
 /// End of a word starting at `start`: word characters, plus apostrophes inside
 /// a word ("Jama'at") but not a possessive ("Taliban’s").
 fn word_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
     let mut pos = start;
     while pos < text.len() {
+        let byte = bytes[pos];
+        if byte.is_ascii_alphanumeric() {
+            pos += 1;
+            continue;
+        }
+        if byte.is_ascii() && !matches!(byte, b'\'' | b'`') {
+            break;
+        }
         let c = next_char(text, pos);
         if is_word_char(c) {
             pos += c.len_utf8();
@@ -265,6 +257,20 @@ fn push_token(
 
 /// Case shape of a raw token.
 pub fn case_shape(raw: &str) -> CaseShape {
+    if raw.is_ascii() {
+        let bytes = raw.as_bytes();
+        let Some(at) = bytes.iter().position(u8::is_ascii_alphabetic) else {
+            return CaseShape::Uncased;
+        };
+        let rest = &bytes[at + 1..];
+        let upper = rest.iter().filter(|b| b.is_ascii_uppercase()).count();
+        let lower = rest.iter().filter(|b| b.is_ascii_lowercase()).count();
+        return shape_of(bytes[at].is_ascii_uppercase(), upper, lower);
+    }
+    case_shape_by_chars(raw)
+}
+
+fn case_shape_by_chars(raw: &str) -> CaseShape {
     let mut cased = raw.chars().filter(|c| c.is_lowercase() || c.is_uppercase());
     let Some(first) = cased.next() else {
         return CaseShape::Uncased;
@@ -277,7 +283,12 @@ pub fn case_shape(raw: &str) -> CaseShape {
             lower += 1;
         }
     }
-    match (first.is_uppercase(), upper, lower) {
+    shape_of(first.is_uppercase(), upper, lower)
+}
+
+/// The shape of a word from its first cased letter and the counts of the rest.
+fn shape_of(first_upper: bool, upper: usize, lower: usize) -> CaseShape {
+    match (first_upper, upper, lower) {
         (true, _, 0) => CaseShape::Upper,
         (true, 0, _) => CaseShape::Title,
         (true, _, _) => CaseShape::Mixed,
@@ -679,6 +690,29 @@ mod tests {
                 .map(|(raw, b, f, s)| (*raw, b.to_string(), f.to_string(), *s))
                 .collect();
             assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn ascii_case_shapes_equal_the_unicode_rule() {
+        let words = [
+            "Taliban",
+            "TTP",
+            "isis",
+            "LeT",
+            "iPhone",
+            "2024",
+            "x",
+            "X",
+            "a1B",
+            "9am",
+            "McChrystal",
+            "U.S",
+            "Jama'at",
+            "",
+        ];
+        for word in words {
+            assert_eq!(case_shape(word), case_shape_by_chars(word), "{word:?}");
         }
     }
 

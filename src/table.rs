@@ -111,25 +111,30 @@ impl AliasTable {
 
     /// Parses and checks named TOML sources; all problems are reported at once.
     pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        use rayon::prelude::*;
+        let sources: Vec<(String, String)> = sources.into_iter().collect();
+        // Big tables come as many files: parse them on all cores.
+        let parsed: Vec<_> = sources
+            .par_iter()
+            .map(|(_, text)| toml::from_str::<AliasFile>(text))
+            .collect();
         let mut errors = Vec::new();
         let mut entities = Vec::new();
-        let mut hasher_input = Vec::new();
-        for (file, text) in sources {
-            hasher_input.push((file.clone(), text.clone()));
-            match toml::from_str::<AliasFile>(&text) {
+        for ((file, _), parsed) in sources.iter().zip(parsed) {
+            match parsed {
                 Ok(parsed) => {
                     for record in parsed.entity {
                         entities.push((file.clone(), record));
                     }
                 }
                 Err(error) => errors.push(TableError::new(
-                    &file,
+                    file,
                     format!("not valid alias TOML: {}", error.to_string().trim_end()),
                 )),
             }
         }
 
-        let mut typed = Vec::with_capacity(entities.len());
+        let mut types = Vec::with_capacity(entities.len());
         let mut first_file_of_id: HashMap<String, String> = HashMap::new();
         for (file, record) in &entities {
             check_record(file, record, &mut errors);
@@ -140,7 +145,7 @@ impl AliasTable {
                 );
             }
             match record.type_name.parse::<EntityType>() {
-                Ok(entity_type) => typed.push((file.clone(), record.clone(), entity_type)),
+                Ok(entity_type) => types.push(entity_type),
                 Err(()) => errors.push(
                     TableError::new(
                         file,
@@ -173,9 +178,15 @@ impl AliasTable {
         if !errors.is_empty() {
             return Err(Error::InvalidTable(errors));
         }
+        // No errors: every record has its type.
+        let typed = entities
+            .into_iter()
+            .zip(types)
+            .map(|((file, record), entity_type)| (file, record, entity_type))
+            .collect();
         Ok(AliasTable {
             entities: typed,
-            version: version_of(&hasher_input),
+            version: version_of(&sources),
         })
     }
 }
