@@ -15,6 +15,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use crate::candidates::{score, Candidate, Choice, Evidence};
 use crate::index::{Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText};
@@ -63,7 +65,7 @@ pub fn fuzzy_score(distance: u32, letters: usize) -> f32 {
 #[derive(Debug, Default)]
 pub struct FuzzyIndex {
     pub(crate) vocabulary: Vec<String>,
-    pub(crate) word_ids: HashMap<String, u32>,
+    pub(crate) word_ids: FxHashMap<String, u32>,
     /// Deletion variant -> vocabulary words it comes from.
     deletions: DeletionMap,
     /// Vocabulary word -> (folded pattern, position of the word in it).
@@ -79,7 +81,6 @@ impl FuzzyIndex {
 
     /// The index of folded keys, each a name's words joined by spaces.
     fn from_keys<'k>(keys: impl Iterator<Item = &'k str>) -> Self {
-        use rayon::prelude::*;
         let mut index = FuzzyIndex::default();
         let mut postings = Vec::new();
         for (pattern, key) in keys.enumerate() {
@@ -100,19 +101,7 @@ impl FuzzyIndex {
             index.pattern_words.push(words);
         }
         index.postings = FlatLists::grouped(index.vocabulary.len(), postings);
-        // The neighbourhoods are most of the build: every word's are
-        // independent, so all cores share them.
-        let deletions: Vec<(u64, u32)> = index
-            .vocabulary
-            .par_iter()
-            .enumerate()
-            .map_init(Vec::new, |hashes, (id, word)| {
-                deletion_hashes(word, max_word_distance(word.chars().count()), hashes);
-                hashes.iter().map(|&h| (h, id as u32)).collect::<Vec<_>>()
-            })
-            .flatten_iter()
-            .collect();
-        index.deletions = DeletionMap::build(deletions);
+        index.deletions = DeletionMap::build(&index.vocabulary);
         index
     }
 
@@ -146,7 +135,6 @@ impl FuzzyIndex {
         let mut sources: Vec<u32> = hashes
             .iter()
             .flat_map(|&hash| self.deletions.words_of(hash))
-            .copied()
             .collect();
         sources.sort_unstable();
         sources.dedup();
@@ -220,58 +208,89 @@ impl<T> FlatLists<T> {
     }
 }
 
-/// Deletion variants by hash: the hashes sorted, with a directory of where
-/// each range of leading bits starts, so a lookup reads one or two cache
-/// lines instead of hashing and comparing strings. Two variants whose hashes
-/// collide only add a candidate that the edit distance then rejects.
+/// Deletion variants by hash, in a table of buckets chosen by the hash's
+/// leading bits, each entry a 32-bit fingerprint (the hash's low bits) and the
+/// vocabulary word it comes from. A lookup reads one short bucket; no string
+/// is stored or compared. Two variants whose hashes agree only add a
+/// candidate that the edit distance then rejects.
 #[derive(Debug, Default)]
 struct DeletionMap {
-    /// `hashes[directory[b]..directory[b + 1]]` hold the hashes whose top
-    /// `bits` bits are `b`, sorted.
+    /// Bucket `b` is `entries[directory[b]..directory[b + 1]]`.
     directory: Vec<u32>,
     bits: u32,
-    hashes: Vec<u64>,
-    /// The vocabulary word each hash came from.
-    words: Vec<u32>,
+    /// `fingerprint << 32 | word`.
+    entries: Vec<u64>,
 }
 
 impl DeletionMap {
-    fn build(mut entries: Vec<(u64, u32)>) -> Self {
-        use rayon::slice::ParallelSliceMut;
-        entries.par_sort_unstable();
-        entries.dedup();
-        let bits = (entries.len().max(2).ilog2()).clamp(1, 30);
-        let buckets = 1usize << bits;
-        let mut directory = vec![0u32; buckets + 1];
-        for &(hash, _) in &entries {
-            directory[(hash >> (64 - bits)) as usize + 1] += 1;
+    /// The map of every vocabulary word's deletion variants. Hashes are
+    /// computed twice (to count each bucket, then to fill it) rather than
+    /// held: at a million names they would take more memory than the map.
+    fn build(vocabulary: &[String]) -> Self {
+        use rayon::prelude::*;
+        use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+        let each_variant = |visit: &(dyn Fn(u64, u32) + Sync)| {
+            vocabulary
+                .par_iter()
+                .enumerate()
+                .for_each_init(Vec::new, |hashes, (id, word)| {
+                    deletion_hashes(word, max_word_distance(word.chars().count()), hashes);
+                    for &hash in hashes.iter() {
+                        visit(hash, id as u32);
+                    }
+                });
+        };
+        let total: usize = vocabulary
+            .par_iter()
+            .map_init(Vec::new, |hashes, word| {
+                deletion_hashes(word, max_word_distance(word.chars().count()), hashes);
+                hashes.len()
+            })
+            .sum();
+        // About four entries a bucket.
+        let bits = (total.max(4) / 4).ilog2().clamp(1, 30);
+        let bucket_of = |hash: u64| (hash >> (64 - bits)) as usize;
+        let counts: Vec<AtomicU32> = (0..(1usize << bits)).map(|_| AtomicU32::new(0)).collect();
+        each_variant(&|hash, _| {
+            counts[bucket_of(hash)].fetch_add(1, Relaxed);
+        });
+        let mut directory = Vec::with_capacity(counts.len() + 1);
+        let mut next_free: Vec<AtomicU32> = Vec::with_capacity(counts.len());
+        let mut at = 0u32;
+        for count in counts {
+            directory.push(at);
+            next_free.push(AtomicU32::new(at));
+            at += count.into_inner();
         }
-        for b in 0..buckets {
-            directory[b + 1] += directory[b];
-        }
-        let (hashes, words) = entries.into_iter().unzip();
+        directory.push(at);
+        let entries: Vec<AtomicU64> = (0..total).map(|_| AtomicU64::new(0)).collect();
+        each_variant(&|hash, word| {
+            let slot = next_free[bucket_of(hash)].fetch_add(1, Relaxed);
+            entries[slot as usize].store((hash << 32) | word as u64, Relaxed);
+        });
         DeletionMap {
             directory,
             bits,
-            hashes,
-            words,
+            entries: entries.into_iter().map(AtomicU64::into_inner).collect(),
         }
     }
 
-    /// The vocabulary words with a variant of hash `hash`.
-    fn words_of(&self, hash: u64) -> &[u32] {
-        if self.hashes.is_empty() {
-            return &[];
-        }
-        let bucket = (hash >> (64 - self.bits)) as usize;
-        let (begin, end) = (
-            self.directory[bucket] as usize,
-            self.directory[bucket + 1] as usize,
-        );
-        let in_bucket = &self.hashes[begin..end];
-        let first = in_bucket.partition_point(|&h| h < hash);
-        let last = first + in_bucket[first..].partition_point(|&h| h == hash);
-        &self.words[begin + first..begin + last]
+    /// The vocabulary words with a variant of hash `hash` (or one that
+    /// shares its bucket and fingerprint), in no particular order.
+    fn words_of(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let bucket = match self.entries.is_empty() {
+            true => &[][..],
+            false => {
+                let b = (hash >> (64 - self.bits)) as usize;
+                &self.entries[self.directory[b] as usize..self.directory[b + 1] as usize]
+            }
+        };
+        let fingerprint = hash as u32;
+        bucket
+            .iter()
+            .filter(move |&&entry| (entry >> 32) as u32 == fingerprint)
+            .map(|&entry| entry as u32)
     }
 }
 

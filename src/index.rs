@@ -72,20 +72,25 @@ pub struct PatternSet {
     pub words: WordTrie,
     pub keys: Vec<String>,
     pub aliases: Vec<Vec<u32>>,
-    pub by_key: HashMap<String, u32>,
+    pub by_key: FxHashMap<String, u32>,
 }
 
 impl PatternSet {
     fn build(keyed: Vec<(String, u32)>) -> Self {
-        let mut by_key: HashMap<String, u32> = HashMap::new();
+        let mut by_key: FxHashMap<String, u32> = FxHashMap::default();
         let mut keys: Vec<String> = Vec::new();
         let mut aliases: Vec<Vec<u32>> = Vec::new();
         for (key, alias) in keyed {
-            let id = *by_key.entry(key.clone()).or_insert_with(|| {
-                keys.push(key);
-                aliases.push(Vec::new());
-                (keys.len() - 1) as u32
-            });
+            let id = match by_key.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = keys.len() as u32;
+                    by_key.insert(key.clone(), id);
+                    keys.push(key);
+                    aliases.push(Vec::new());
+                    id
+                }
+            };
             let list = &mut aliases[id as usize];
             if !list.contains(&alias) {
                 list.push(alias);
@@ -128,8 +133,14 @@ impl WordTrie {
         for (id, key) in keys.iter().enumerate() {
             let mut node = 0;
             for word in key.split(' ') {
-                let next_word = trie.word_ids.len() as u32;
-                let word = *trie.word_ids.entry(word.to_string()).or_insert(next_word);
+                let word = match trie.word_ids.get(word) {
+                    Some(&id) => id,
+                    None => {
+                        let id = trie.word_ids.len() as u32;
+                        trie.word_ids.insert(word.to_string(), id);
+                        id
+                    }
+                };
                 let next_node = trie.key_at.len() as u32;
                 node = *trie.children.entry((node, word)).or_insert(next_node);
                 if node == next_node {
@@ -412,18 +423,24 @@ fn has_inner_capital(name: &str) -> bool {
 
 /// An alias key held by two entities is an error unless both mark it shared.
 fn check_collisions(table: &AliasTable, aliases: &[Alias], errors: &mut Vec<TableError>) {
-    let mut holders: HashMap<String, BTreeSet<u32>> = HashMap::new();
-    for alias in aliases {
-        holders
-            .entry(alias.key.clone())
-            .or_default()
-            .insert(alias.entity);
+    use rayon::slice::ParallelSliceMut;
+    // Sorted (key, entity) pairs: a key held by several entities is a run.
+    let mut pairs: Vec<(&str, u32)> = aliases.iter().map(|a| (a.key.as_str(), a.entity)).collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let mut holders: HashMap<&str, BTreeSet<u32>> = HashMap::new();
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            holders.insert(run[0].0, run.iter().map(|&(_, e)| e).collect());
+        }
     }
     let mut reported: HashSet<(u32, String)> = HashSet::new();
     for alias in aliases {
         let key = &alias.key;
-        let entities = &holders[key];
-        if entities.len() < 2 || alias.shared {
+        let Some(entities) = holders.get(key.as_str()) else {
+            continue;
+        };
+        if alias.shared {
             continue;
         }
         if !reported.insert((alias.entity, key.clone())) {
