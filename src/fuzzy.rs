@@ -101,7 +101,12 @@ impl FuzzyIndex {
             index.pattern_words.push(words);
         }
         index.postings = FlatLists::grouped(index.vocabulary.len(), postings);
+        let started = std::time::Instant::now();
         index.deletions = DeletionMap::build(&index.vocabulary);
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "fuzzy deletion map built"
+        );
         index
     }
 
@@ -208,88 +213,85 @@ impl<T> FlatLists<T> {
     }
 }
 
-/// Deletion variants by hash, in a table of buckets chosen by the hash's
-/// leading bits, each entry a 32-bit fingerprint (the hash's low bits) and the
-/// vocabulary word it comes from. A lookup reads one short bucket; no string
-/// is stored or compared. Two variants whose hashes agree only add a
-/// candidate that the edit distance then rejects.
+/// Deletion variants by hash, in partitions chosen by the hash's leading
+/// bits, each a sorted list of entries: 32 more bits of the hash (the
+/// fingerprint) above the vocabulary word it comes from. A lookup is a binary
+/// search in one partition; no string is stored or compared. Two variants
+/// whose hashes agree on those 40 bits only add a candidate that the edit
+/// distance then rejects.
 #[derive(Debug, Default)]
 struct DeletionMap {
-    /// Bucket `b` is `entries[directory[b]..directory[b + 1]]`.
-    directory: Vec<u32>,
-    bits: u32,
-    /// `fingerprint << 32 | word`.
-    entries: Vec<u64>,
+    partitions: Vec<Vec<u64>>,
 }
 
+/// Partitions of the deletion map: enough that each sorts in cache, few
+/// enough that filling them writes to a handful of places at a time.
+const PARTITION_BITS: u32 = 8;
+
 impl DeletionMap {
-    /// The map of every vocabulary word's deletion variants. Hashes are
-    /// computed twice (to count each bucket, then to fill it) rather than
-    /// held: at a million names they would take more memory than the map.
+    fn partition_of(hash: u64) -> usize {
+        (hash >> (64 - PARTITION_BITS)) as usize
+    }
+
+    fn fingerprint_of(hash: u64) -> u32 {
+        (hash >> (32 - PARTITION_BITS)) as u32
+    }
+
+    /// The map of every vocabulary word's deletion variants, built on all
+    /// cores: each worker appends its entries to its own partitions, then
+    /// each partition is gathered and sorted on its own.
     fn build(vocabulary: &[String]) -> Self {
         use rayon::prelude::*;
-        use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
-
-        let each_variant = |visit: &(dyn Fn(u64, u32) + Sync)| {
-            vocabulary
-                .par_iter()
-                .enumerate()
-                .for_each_init(Vec::new, |hashes, (id, word)| {
-                    deletion_hashes(word, max_word_distance(word.chars().count()), hashes);
-                    for &hash in hashes.iter() {
-                        visit(hash, id as u32);
-                    }
-                });
-        };
-        let total: usize = vocabulary
+        let partitions = 1usize << PARTITION_BITS;
+        let filled: Vec<Vec<Vec<u64>>> = vocabulary
             .par_iter()
-            .map_init(Vec::new, |hashes, word| {
-                deletion_hashes(word, max_word_distance(word.chars().count()), hashes);
-                hashes.len()
+            .enumerate()
+            .fold(
+                || (Vec::new(), vec![Vec::new(); partitions]),
+                |(mut hashes, mut parts), (id, word)| {
+                    deletion_hashes(word, max_word_distance(word.chars().count()), &mut hashes);
+                    for &hash in &hashes {
+                        let entry = (Self::fingerprint_of(hash) as u64) << 32 | id as u64;
+                        parts[Self::partition_of(hash)].push(entry);
+                    }
+                    (hashes, parts)
+                },
+            )
+            .map(|(_, parts)| parts)
+            .collect();
+        let mut gathered: Vec<Vec<Vec<u64>>> = vec![Vec::new(); partitions];
+        for parts in filled {
+            for (partition, part) in parts.into_iter().enumerate() {
+                gathered[partition].push(part);
+            }
+        }
+        let partitions = gathered
+            .into_par_iter()
+            .map(|parts| {
+                let mut entries = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+                for part in parts {
+                    entries.extend(part);
+                }
+                entries.sort_unstable();
+                entries.dedup();
+                entries
             })
-            .sum();
-        // About four entries a bucket.
-        let bits = (total.max(4) / 4).ilog2().clamp(1, 30);
-        let bucket_of = |hash: u64| (hash >> (64 - bits)) as usize;
-        let counts: Vec<AtomicU32> = (0..(1usize << bits)).map(|_| AtomicU32::new(0)).collect();
-        each_variant(&|hash, _| {
-            counts[bucket_of(hash)].fetch_add(1, Relaxed);
-        });
-        let mut directory = Vec::with_capacity(counts.len() + 1);
-        let mut next_free: Vec<AtomicU32> = Vec::with_capacity(counts.len());
-        let mut at = 0u32;
-        for count in counts {
-            directory.push(at);
-            next_free.push(AtomicU32::new(at));
-            at += count.into_inner();
-        }
-        directory.push(at);
-        let entries: Vec<AtomicU64> = (0..total).map(|_| AtomicU64::new(0)).collect();
-        each_variant(&|hash, word| {
-            let slot = next_free[bucket_of(hash)].fetch_add(1, Relaxed);
-            entries[slot as usize].store((hash << 32) | word as u64, Relaxed);
-        });
-        DeletionMap {
-            directory,
-            bits,
-            entries: entries.into_iter().map(AtomicU64::into_inner).collect(),
-        }
+            .collect();
+        DeletionMap { partitions }
     }
 
     /// The vocabulary words with a variant of hash `hash` (or one that
-    /// shares its bucket and fingerprint), in no particular order.
+    /// shares its partition and fingerprint).
     fn words_of(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        let bucket = match self.entries.is_empty() {
-            true => &[][..],
-            false => {
-                let b = (hash >> (64 - self.bits)) as usize;
-                &self.entries[self.directory[b] as usize..self.directory[b + 1] as usize]
-            }
-        };
-        let fingerprint = hash as u32;
-        bucket
+        let entries = self
+            .partitions
+            .get(Self::partition_of(hash))
+            .map_or(&[][..], Vec::as_slice);
+        let fingerprint = Self::fingerprint_of(hash);
+        let first = entries.partition_point(|&entry| ((entry >> 32) as u32) < fingerprint);
+        entries[first..]
             .iter()
-            .filter(move |&&entry| (entry >> 32) as u32 == fingerprint)
+            .take_while(move |&&entry| (entry >> 32) as u32 == fingerprint)
             .map(|&entry| entry as u32)
     }
 }

@@ -72,7 +72,6 @@ pub struct PatternSet {
     pub words: WordTrie,
     pub keys: Vec<String>,
     pub aliases: Vec<Vec<u32>>,
-    pub by_key: FxHashMap<String, u32>,
 }
 
 impl PatternSet {
@@ -96,13 +95,24 @@ impl PatternSet {
                 list.push(alias);
             }
         }
+        // The trie finds a whole key as well as the map did: the map goes,
+        // and with it a second copy of every key.
+        drop(by_key);
         let words = WordTrie::build(&keys);
         PatternSet {
             words,
             keys,
             aliases,
-            by_key,
         }
+    }
+
+    /// The id of `key` (words joined by single spaces), if it is one of the set.
+    pub fn key_id(&self, key: &str) -> Option<u32> {
+        let mut node = 0;
+        for word in key.split(' ') {
+            node = self.words.step(node, self.words.word(word)?)?;
+        }
+        self.words.key_at(node)
     }
 }
 
@@ -169,6 +179,22 @@ impl WordTrie {
     }
 }
 
+/// Logs how long each phase of a build took (at debug level), so a slow
+/// load of a big table shows where its time goes.
+struct PhaseClock(std::time::Instant);
+
+impl PhaseClock {
+    fn start() -> Self {
+        PhaseClock(std::time::Instant::now())
+    }
+
+    fn lap(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(phase, seconds = (now - self.0).as_secs_f64(), "index build");
+        self.0 = now;
+    }
+}
+
 /// The compiled, immutable alias index.
 pub struct Index {
     pub entities: Vec<Entity>,
@@ -208,22 +234,51 @@ pub struct Summary {
 impl Index {
     /// The default table embedded in the binary.
     pub fn embedded() -> Result<Self> {
-        Self::build(&AliasTable::embedded()?)
+        Self::from_table(AliasTable::embedded()?)
     }
 
     /// Compiles a parsed table, refusing it when aliases collide.
     pub fn build(table: &AliasTable) -> Result<Self> {
+        Self::from_table(table.clone())
+    }
+
+    /// Compiles a parsed table, taking its records over instead of copying
+    /// them (at a million aliases a copy costs hundreds of megabytes).
+    pub fn from_table(table: AliasTable) -> Result<Self> {
+        use rayon::prelude::*;
+        let mut clock = PhaseClock::start();
+        // Normalising every alias is most of the build after the fuzzy
+        // index: entities are independent, so all cores share them.
+        let aliases: Vec<Alias> = table
+            .entities
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(i, (_, record, _))| {
+                let mut aliases = Vec::new();
+                aliases_of(i as u32, record, &mut aliases);
+                aliases
+            })
+            .collect();
+        clock.lap("aliases");
+        let mut errors = Vec::new();
+        check_collisions(&table, &aliases, &mut errors);
+        if !errors.is_empty() {
+            return Err(Error::InvalidTable(errors));
+        }
+        clock.lap("collisions");
+
+        let version = table.version;
         let mut entities = Vec::with_capacity(table.entities.len());
-        let mut by_id = HashMap::new();
-        for (i, (_, record, entity_type)) in table.entities.iter().enumerate() {
+        let mut by_id = HashMap::with_capacity(table.entities.len());
+        for (i, (_, record, entity_type)) in table.entities.into_iter().enumerate() {
             by_id.insert(record.id.clone(), i as u32);
             entities.push(Entity {
                 id: record.id.clone(),
                 name: record.name.clone(),
-                entity_type: *entity_type,
-                record: record.clone(),
-                related: Vec::new(),
+                entity_type,
                 not_words: record.not.iter().map(|w| folded_key(w)).collect(),
+                record,
+                related: Vec::new(),
             });
         }
         for i in 0..entities.len() {
@@ -242,26 +297,7 @@ impl Index {
                 }
             }
         }
-
-        use rayon::prelude::*;
-        // Normalising every alias is most of the build after the fuzzy
-        // index: entities are independent, so all cores share them.
-        let aliases: Vec<Alias> = table
-            .entities
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(i, (_, record, _))| {
-                let mut aliases = Vec::new();
-                aliases_of(i as u32, record, &mut aliases);
-                aliases
-            })
-            .collect();
-
-        let mut errors = Vec::new();
-        check_collisions(table, &aliases, &mut errors);
-        if !errors.is_empty() {
-            return Err(Error::InvalidTable(errors));
-        }
+        clock.lap("entities");
 
         let mut basic_keyed = Vec::with_capacity(aliases.len());
         for (i, alias) in aliases.iter().enumerate() {
@@ -291,6 +327,7 @@ impl Index {
                     .map(move |variant| (variant, i as u32))
             })
             .collect();
+        clock.lap("keys");
         let (basic, (folded, fuzzy)) = rayon::join(
             || PatternSet::build(basic_keyed),
             || {
@@ -299,6 +336,7 @@ impl Index {
                 (folded, fuzzy)
             },
         );
+        clock.lap("pattern sets and fuzzy index");
 
         let mut sorted_ids: Vec<u32> = (0..entities.len() as u32).collect();
         sorted_ids.sort_by(|a, b| entities[*a as usize].id.cmp(&entities[*b as usize].id));
@@ -310,7 +348,7 @@ impl Index {
             basic,
             folded,
             fuzzy,
-            version: table.version.clone(),
+            version,
             sorted_ids,
         })
     }
@@ -521,6 +559,24 @@ mod tests {
 
     fn table(text: &str) -> AliasTable {
         AliasTable::from_sources([("t.toml".to_string(), text.to_string())]).unwrap()
+    }
+
+    #[test]
+    fn every_key_is_found_whole_and_no_part_of_one_is() {
+        let index = Index::embedded().expect("the embedded table is valid");
+        for set in [&index.basic, &index.folded] {
+            for (id, key) in set.keys.iter().enumerate() {
+                assert_eq!(set.key_id(key), Some(id as u32), "{key:?}");
+                if let Some((prefix, _)) = key.rsplit_once(' ') {
+                    let found = set.key_id(prefix);
+                    assert!(
+                        found.is_none_or(|other| set.keys[other as usize] == prefix),
+                        "{prefix:?} found as {found:?}"
+                    );
+                }
+            }
+            assert_eq!(set.key_id("no such name at all"), None);
+        }
     }
 
     #[test]

@@ -207,6 +207,9 @@ fn link_partial_names_and_acronyms(
     mentions: Vec<Candidate>,
 ) -> Vec<Candidate> {
     let mut shorter_forms: HashMap<String, Antecedent> = HashMap::new();
+    // A person is named again and again in one document: work out the
+    // shorter forms of each written name once.
+    let mut forms_of_name: HashMap<&str, Vec<String>> = HashMap::new();
     let mut acronyms: HashMap<String, Antecedent> = HashMap::new();
     let mut out: Vec<Candidate> = Vec::with_capacity(mentions.len());
     let mut next_mention = mentions.into_iter().peekable();
@@ -227,8 +230,11 @@ fn link_partial_names_and_acronyms(
                     surface,
                     index.aliases[alias as usize].surface.as_str(),
                 ] {
-                    for form in shorter_forms_of(name) {
-                        shorter_forms.insert(form, antecedent(alias));
+                    let forms = forms_of_name
+                        .entry(name)
+                        .or_insert_with(|| shorter_forms_of(name));
+                    for form in forms.iter() {
+                        shorter_forms.insert(form.clone(), antecedent(alias));
                     }
                 }
             }
@@ -338,12 +344,19 @@ fn partial_name_at(
             // A hurried misspelling of a long surname ("Akhundzda" after
             // "Hibatullah Akhundzada"): one edit, words of seven letters or more.
             None if length == 1 && key.chars().count() >= MIN_MISSPELT_SURNAME => {
-                let Some(antecedent) = shorter_forms.iter().find_map(|(form, antecedent)| {
-                    (!form.contains(' ')
-                        && form.chars().count() >= MIN_MISSPELT_SURNAME
-                        && strsim::damerau_levenshtein(form, key) == 1)
-                        .then_some(antecedent)
-                }) else {
+                // One edit changes the length by one byte or one letter at
+                // most: most forms are ruled out before the edit distance.
+                // The first form in order wins, whatever the map's order.
+                let Some((_, antecedent)) = shorter_forms
+                    .iter()
+                    .filter(|(form, _)| {
+                        form.len().abs_diff(key.len()) <= 4
+                            && !form.contains(' ')
+                            && form.chars().count() >= MIN_MISSPELT_SURNAME
+                            && strsim::osa_distance(form, key) == 1
+                    })
+                    .min_by_key(|(form, _)| form.as_str())
+                else {
                     continue;
                 };
                 (antecedent, score::PARTIAL_MISSPELT)

@@ -63,7 +63,7 @@ pub fn lookup(
         }
     };
 
-    if let Some(&pattern) = index.basic.by_key.get(&doc.basic) {
+    if let Some(pattern) = index.basic.key_id(&doc.basic) {
         for &alias_id in &index.basic.aliases[pattern as usize] {
             let alias = &index.aliases[alias_id as usize];
             let (kind, mut value, explanation) = match alias.kind {
@@ -113,7 +113,7 @@ pub fn lookup(
         }
     }
 
-    if let Some(&pattern) = index.folded.by_key.get(&doc.folded) {
+    if let Some(pattern) = index.folded.key_id(&doc.folded) {
         for &alias_id in &index.folded.aliases[pattern as usize] {
             let alias = &index.aliases[alias_id as usize];
             offer(LookupCandidate {

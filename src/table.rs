@@ -98,6 +98,7 @@ impl AliasTable {
                 "directory holds no *.toml alias file",
             )]));
         }
+        let started = std::time::Instant::now();
         let mut sources = Vec::with_capacity(paths.len());
         for path in paths {
             let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
@@ -106,7 +107,16 @@ impl AliasTable {
             })?;
             sources.push((path.display().to_string(), text));
         }
-        Self::from_sources(sources)
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "alias files read"
+        );
+        let table = Self::from_sources(sources);
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "alias files parsed and checked"
+        );
+        table
     }
 
     /// Parses and checks named TOML sources; all problems are reported at once.

@@ -250,7 +250,7 @@ fn load_index(aliases: Option<&Path>) -> Result<Index, Error> {
         Some(dir) => AliasTable::from_dir(dir)?,
         None => AliasTable::embedded()?,
     };
-    Index::build(&table)
+    Index::from_table(table)
 }
 
 fn run(command: Command) -> Result<ExitCode, Error> {
@@ -413,6 +413,8 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { aliases } => {
+            // RUST_LOG=entity_resolver=debug shows the time of each phase.
+            init_tracing(LogFormat::Text);
             let started = std::time::Instant::now();
             let index = load_index(aliases.as_deref())?;
             let load_seconds = started.elapsed().as_secs_f64();
