@@ -190,9 +190,22 @@ impl PhaseClock {
 
     fn lap(&mut self, phase: &str) {
         let now = std::time::Instant::now();
-        tracing::debug!(phase, seconds = (now - self.0).as_secs_f64(), "index build");
+        tracing::debug!(
+            phase,
+            seconds = (now - self.0).as_secs_f64(),
+            resident_mb = resident_mb(),
+            "index build"
+        );
         self.0 = now;
     }
+}
+
+/// Resident memory of this process now, in MB, where /proc tells (Linux).
+fn resident_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// The compiled, immutable alias index.
