@@ -127,7 +127,7 @@ fn scan(
         // (entity, alias, kind, score): the best alias of each entity. A key
         // stands for a handful of aliases at most: a list beats a map.
         let mut by_entity: Vec<(u32, u32, MatchKind, f32)> = Vec::new();
-        for &alias_id in &patterns.aliases[pattern as usize] {
+        for &alias_id in patterns.aliases_of(pattern) {
             let alias = &index.aliases[alias_id as usize];
             if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
                 continue;

@@ -197,7 +197,7 @@ impl<T> FlatLists<T> {
 
     /// Groups `(key, item)` pairs into lists for keys `0..keys`, keeping
     /// the pairs' order within a list.
-    fn grouped(keys: usize, mut pairs: Vec<(u32, T)>) -> Self {
+    pub(crate) fn grouped(keys: usize, mut pairs: Vec<(u32, T)>) -> Self {
         pairs.sort_by_key(|&(key, _)| key);
         let mut starts = vec![0u32; keys + 1];
         for &(key, _) in &pairs {
@@ -478,7 +478,7 @@ fn align(
     }
 
     let mut choices: Vec<Choice> = Vec::new();
-    for &alias_id in &index.folded.aliases[pattern as usize] {
+    for &alias_id in index.folded.aliases_of(pattern) {
         let alias = &index.aliases[alias_id as usize];
         let entity = &index.entities[alias.entity as usize];
         if entity.not_words.contains(&text_key) || choices.iter().any(|c| c.entity == alias.entity)

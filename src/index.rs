@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result, TableError};
-use crate::fuzzy::FuzzyIndex;
+use crate::fuzzy::{FlatLists, FuzzyIndex};
 use crate::normalize::{basic_key, folded_key, normalize};
 use crate::table::{AliasTable, EntityRecord};
 use crate::types::EntityType;
@@ -71,14 +71,15 @@ pub struct Alias {
 pub struct PatternSet {
     pub words: WordTrie,
     pub keys: Vec<String>,
-    pub aliases: Vec<Vec<u32>>,
+    /// Key -> the aliases it stands for, in table order.
+    aliases: FlatLists<u32>,
 }
 
 impl PatternSet {
     fn build(keyed: Vec<(String, u32)>) -> Self {
         let mut by_key: FxHashMap<String, u32> = FxHashMap::default();
         let mut keys: Vec<String> = Vec::new();
-        let mut aliases: Vec<Vec<u32>> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(keyed.len());
         for (key, alias) in keyed {
             let id = match by_key.get(&key) {
                 Some(&id) => id,
@@ -86,24 +87,27 @@ impl PatternSet {
                     let id = keys.len() as u32;
                     by_key.insert(key.clone(), id);
                     keys.push(key);
-                    aliases.push(Vec::new());
                     id
                 }
             };
-            let list = &mut aliases[id as usize];
-            if !list.contains(&alias) {
-                list.push(alias);
-            }
+            pairs.push((id, alias));
         }
         // The trie finds a whole key as well as the map did: the map goes,
         // and with it a second copy of every key.
         drop(by_key);
+        pairs.dedup();
+        let aliases = FlatLists::grouped(keys.len(), pairs);
         let words = WordTrie::build(&keys);
         PatternSet {
             words,
             keys,
             aliases,
         }
+    }
+
+    /// The aliases key `pattern` stands for.
+    pub fn aliases_of(&self, pattern: u32) -> &[u32] {
+        self.aliases.get(pattern as usize)
     }
 
     /// The id of `key` (words joined by single spaces), if it is one of the set.

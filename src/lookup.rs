@@ -64,7 +64,7 @@ pub fn lookup(
     };
 
     if let Some(pattern) = index.basic.key_id(&doc.basic) {
-        for &alias_id in &index.basic.aliases[pattern as usize] {
+        for &alias_id in index.basic.aliases_of(pattern) {
             let alias = &index.aliases[alias_id as usize];
             let (kind, mut value, explanation) = match alias.kind {
                 AliasKind::Acronym => (
@@ -114,7 +114,7 @@ pub fn lookup(
     }
 
     if let Some(pattern) = index.folded.key_id(&doc.folded) {
-        for &alias_id in &index.folded.aliases[pattern as usize] {
+        for &alias_id in index.folded.aliases_of(pattern) {
             let alias = &index.aliases[alias_id as usize];
             offer(LookupCandidate {
                 entity: alias.entity,
@@ -192,7 +192,7 @@ pub fn lookup(
                 if !aligned || distance == 0 || distance > max_name_distance(letters, words.len()) {
                     continue;
                 }
-                for &alias_id in &index.folded.aliases[pattern as usize] {
+                for &alias_id in index.folded.aliases_of(pattern) {
                     let alias = &index.aliases[alias_id as usize];
                     offer(LookupCandidate {
                         entity: alias.entity,
@@ -233,7 +233,7 @@ fn name_part(
     if !exact_word {
         return;
     }
-    for &alias_id in &index.folded.aliases[pattern as usize] {
+    for &alias_id in index.folded.aliases_of(pattern) {
         let alias = &index.aliases[alias_id as usize];
         if index.entities[alias.entity as usize].entity_type != EntityType::Person {
             continue;
