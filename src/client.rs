@@ -123,3 +123,49 @@ pub fn source_chain(error: &dyn std::error::Error) -> String {
     }
     message
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_settings_follow_the_url_scheme() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "not checked until the handshake").unwrap();
+        let missing = dir.path().join("missing.pem");
+        // (what, URL, CA file, None or a part of the error)
+        type Case<'a> = (&'a str, &'a str, Option<&'a Path>, Option<&'a str>);
+        let cases: [Case; 4] = [
+            ("plaintext", "http://127.0.0.1:1", None, None),
+            (
+                "https with a CA file",
+                "https://127.0.0.1:1",
+                Some(&ca),
+                None,
+            ),
+            (
+                "a CA file with a plaintext URL",
+                "http://127.0.0.1:1",
+                Some(&ca),
+                Some("--tls-ca"),
+            ),
+            (
+                "an unreadable CA file",
+                "https://127.0.0.1:1",
+                Some(&missing),
+                Some("missing.pem"),
+            ),
+        ];
+        for (name, url, tls_ca, expected) in cases {
+            let endpoint = Endpoint::from_shared(url.to_string()).unwrap();
+            match (secure(endpoint, tls_ca), expected) {
+                (Ok(_), None) => {}
+                (Err(error), Some(part)) => {
+                    assert!(error.to_string().contains(part), "{name}: {error}")
+                }
+                (got, _) => panic!("{name}: {:?}", got.map(|_| ())),
+            }
+        }
+    }
+}

@@ -125,11 +125,11 @@ fn entity_ids(response: &ResolveResponse) -> Vec<&str> {
 
 /// Waits until `value` reaches `target` (work is admitted asynchronously).
 async fn until(what: &str, target: usize, value: impl Fn() -> usize) {
-    for _ in 0..500 {
+    for _ in 0..5000 {
         if value() == target {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     panic!("{what} never reached {target} (is {})", value());
 }
@@ -1028,6 +1028,55 @@ async fn reload_command_exit_codes() -> TestResult {
         );
         assert!(text.contains(case.output), "{}: {text}", case.name);
     }
+    assert_eq!(server.stop().await, Stopped::Drained);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Reflection
+// ---------------------------------------------------------------------------
+
+/// `grpcurl` and `buf curl` find the admin service like the others.
+#[tokio::test]
+async fn reflection_lists_the_admin_service() -> TestResult {
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+
+    let server = Running::start(embedded(Limits::default())).await?;
+    let mut reflection = ServerReflectionClient::new(server.channel().await?);
+    let requests = [
+        MessageRequest::ListServices(String::new()),
+        MessageRequest::FileContainingSymbol("entityresolution.v1.AdminService".into()),
+    ]
+    .map(|message| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(message),
+    });
+    let mut replies = reflection
+        .server_reflection_info(tokio_stream::iter(requests))
+        .await?
+        .into_inner();
+    let listed = match replies.message().await?.and_then(|r| r.message_response) {
+        Some(MessageResponse::ListServicesResponse(list)) => list.service,
+        other => panic!("list_services answered {other:?}"),
+    };
+    for name in [
+        "entityresolution.v1.AdminService",
+        "entityresolution.v1.EntityResolverService",
+    ] {
+        assert!(
+            listed.iter().any(|s| s.name == name),
+            "{name} not in {listed:?}"
+        );
+    }
+    let described = replies.message().await?.and_then(|r| r.message_response);
+    assert!(
+        matches!(described, Some(MessageResponse::FileDescriptorResponse(ref files)) if !files.file_descriptor_proto.is_empty()),
+        "{described:?}"
+    );
+    drop((replies, reflection));
     assert_eq!(server.stop().await, Stopped::Drained);
     Ok(())
 }
