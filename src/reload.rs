@@ -116,19 +116,20 @@ impl Reloader {
                 return Err(error);
             }
         };
-        let reloaded = Reloaded {
-            old_version: String::new(),
-            new_version: index.version.clone(),
-            entities: index.entities.len(),
-            aliases: index.aliases.len(),
-            load_time,
-            source: self.source.describe(),
-        };
+        let (new_version, entities, aliases) = (
+            index.version.clone(),
+            index.entities.len(),
+            index.aliases.len(),
+        );
         let old = self.index.swap(Arc::new(index));
         self.metrics.record_reload(load_time);
         let reloaded = Reloaded {
             old_version: old.version.clone(),
-            ..reloaded
+            new_version,
+            entities,
+            aliases,
+            load_time,
+            source: self.source.describe(),
         };
         tracing::info!(
             source = %reloaded.source,
