@@ -19,6 +19,7 @@ pub mod fuzzy;
 pub mod index;
 pub mod link;
 pub mod lookup;
+pub mod metrics;
 pub mod normalize;
 pub mod reload;
 pub mod resolve;
