@@ -233,6 +233,7 @@ def soak(args, started, workdir):
     reloads_done = {"signal": 0, "rpc": 0}
     versions = [version]
     pending = None  # (done count, version before, started) of the reload being confirmed
+    refused = reloads(first, "refused")
     start = time.monotonic()
     next_reload = start + args.reload_every
     # The load runs one second of warm-up, then --duration, then drains.
@@ -250,7 +251,11 @@ def soak(args, started, workdir):
             done, before, since = pending
             seen = reloads(samples, "ok")
             current = table_version(samples)
-            if seen >= done:
+            if reloads(samples, "refused") > refused:
+                refused = reloads(samples, "refused")
+                failures.append(f"reload {done} was refused: see {workdir / 'server.log'}")
+                pending = None
+            elif seen >= done:
                 if current == before:
                     failures.append(f"reload {done} left the table version at {before}")
                 versions.append(current)
@@ -272,7 +277,8 @@ def soak(args, started, workdir):
                 )
                 reloads_done["rpc"] += 1
                 if reload.returncode != 0:
-                    failures.append(f"reload {done} by RPC exited {reload.returncode}: {reload.stderr.strip()}")
+                    first_line = (reload.stderr.strip().splitlines() or [""])[0]
+                    failures.append(f"reload {done} by RPC exited {reload.returncode}: {first_line}")
             pending = (done, before, now)
             next_reload = now + args.reload_every
         time.sleep(max(0.0, 1.0 - (time.monotonic() - now)))
@@ -283,10 +289,13 @@ def soak(args, started, workdir):
     # The last reload may still be on its way.
     confirm_until = time.monotonic() + 30
     samples = scrape(metrics_url)
-    while pending is not None and reloads(samples, "ok") < pending[0] and time.monotonic() < confirm_until:
+    def settled(samples):
+        return reloads(samples, "ok") >= pending[0] or reloads(samples, "refused") > refused
+
+    while pending is not None and not settled(samples) and time.monotonic() < confirm_until:
         time.sleep(0.2)
         samples = scrape(metrics_url)
-    if pending is not None:
+    if pending is not None and reloads(samples, "ok") >= pending[0]:
         if table_version(samples) == pending[1]:
             failures.append(f"reload {pending[0]} left the table version at {pending[1]}")
         versions.append(table_version(samples))
@@ -389,8 +398,10 @@ def main():
         parser.error(f"{args.bin} does not exist: build it first (cargo build --release)")
 
     started = Started()
-    # SIGTERM ends the run the way Ctrl-C does: through the cleanup below.
+    # SIGTERM and SIGINT end the run through the cleanup below; SIGINT too
+    # when a shell started the script in the background, ignoring it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
         summary = soak(args, started, workdir)

@@ -335,21 +335,21 @@ impl Collector for State {
             let info = Info::new([(Cow::Borrowed("version"), Cow::Owned(table.version.clone()))]);
             info.encode(encoder.encode_descriptor(
                 "table",
-                "The alias table in service (its version is a content hash)",
+                "The alias table in service (its version is a content hash).",
                 None,
                 info.metric_type(),
             )?)?;
             gauge(
                 &mut encoder,
                 "table_entities",
-                "Entities of the table in service",
+                "Entities of the table in service.",
                 None,
                 table.entities.len() as u64,
             )?;
             gauge(
                 &mut encoder,
                 "table_aliases",
-                "Aliases of the table in service",
+                "Aliases of the table in service.",
                 None,
                 table.aliases.len() as u64,
             )?;
@@ -358,7 +358,7 @@ impl Collector for State {
             gauge(
                 &mut encoder,
                 "table_load",
-                "Time it took to read, check and compile the table in service",
+                "Time it took to read, check and compile the table in service.",
                 Some(&Unit::Seconds),
                 seconds,
             )?;
@@ -367,14 +367,14 @@ impl Collector for State {
             gauge(
                 &mut encoder,
                 "open_streams",
-                "ResolveStream calls whose requests the server is still reading",
+                "ResolveStream calls whose requests the server is still reading.",
                 None,
                 activity.open_streams() as u64,
             )?;
             gauge(
                 &mut encoder,
                 "stream_documents_in_flight",
-                "Stream documents read and not yet resolved or dropped",
+                "Stream documents read and not yet resolved or dropped.",
                 None,
                 activity.stream_documents() as u64,
             )?;
