@@ -39,6 +39,14 @@ pub enum Error {
     #[error("server {target}: {message}")]
     Remote { target: String, message: String },
 
+    /// A call without the credentials it needs, or with wrong ones.
+    #[error("{0}")]
+    Unauthenticated(String),
+
+    /// A call this server is not set up to allow, whoever makes it.
+    #[error("{0}")]
+    PermissionDenied(String),
+
     /// A bug: resolution failed where it never should. The document is not
     /// echoed back; the panic message is logged.
     #[error("internal error while resolving this document: {0}")]

@@ -6,8 +6,10 @@
 //! `table` (alias files as written) → `index` (compiled, immutable, shared) →
 //! per document: `normalize` → `candidates` and `fuzzy` → `settle` → `link` →
 //! `resolve` (emit). `lookup` ranks entities for a bare name; `eval` scores
-//! the resolver against a gold annotation. `server` is the thin gRPC layer.
+//! the resolver against a gold annotation; `reload` rebuilds the index and
+//! swaps it in whole. `server` and `admin` are the thin gRPC layer.
 
+pub mod admin;
 pub mod candidates;
 pub mod client;
 pub mod convert;
@@ -17,7 +19,9 @@ pub mod fuzzy;
 pub mod index;
 pub mod link;
 pub mod lookup;
+pub mod metrics;
 pub mod normalize;
+pub mod reload;
 pub mod resolve;
 pub mod server;
 pub mod settle;

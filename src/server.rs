@@ -6,11 +6,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_stream::{wrappers::ReceiverStream, wrappers::TcpListenerStream, Stream, StreamExt};
+use tonic::transport::server::{Connected, ServerTlsConfig};
+use tonic::transport::Identity;
 use tonic::{Request, Response, Status, Streaming};
+
+use crate::admin::{Admin, AdminToken};
 
 use crate::convert::{
     entity_to_proto, entity_type_from_proto, entity_types, match_kind_to_proto, options_from_proto,
@@ -19,11 +27,13 @@ use crate::convert::{
 use crate::error::Error;
 use crate::index::Index;
 use crate::lookup::lookup;
+use crate::metrics::{serve_metrics, Metrics, MetricsLayer};
 use crate::proto;
 use crate::proto::diagnostics_service_server::{DiagnosticsService, DiagnosticsServiceServer};
 use crate::proto::entity_resolver_service_server::{
     EntityResolverService, EntityResolverServiceServer,
 };
+use crate::reload::{Reloader, TableSource};
 use crate::resolve::Resolver;
 
 /// Request limits. A request over one is refused with RESOURCE_EXHAUSTED and
@@ -38,6 +48,15 @@ pub struct Limits {
     pub max_batch_bytes: usize,
     /// Bytes of one gRPC message (a whole batch must fit).
     pub max_message_bytes: usize,
+    /// Unary calls of EntityResolverService in progress at once, over all
+    /// connections. One more is refused at once, not queued.
+    pub max_concurrent_requests: usize,
+    /// ResolveStream calls open at once, over all connections. One more is
+    /// refused at once, not queued.
+    pub max_concurrent_streams: usize,
+    /// HTTP/2 streams (calls of any service) open at once on one connection.
+    /// This one is the transport's: past it a client waits for a free slot.
+    pub max_connection_streams: u32,
 }
 
 impl Default for Limits {
@@ -47,6 +66,9 @@ impl Default for Limits {
             max_batch_documents: 1000,
             max_batch_bytes: 16 << 20,
             max_message_bytes: 32 << 20,
+            max_concurrent_requests: 1000,
+            max_concurrent_streams: 100,
+            max_connection_streams: 200,
         }
     }
 }
@@ -67,6 +89,8 @@ pub struct ResolverService {
     index: Arc<ArcSwap<Index>>,
     limits: Limits,
     activity: Arc<Activity>,
+    admission: Arc<Admission>,
+    metrics: Arc<Metrics>,
 }
 
 /// Live counts of the work streams hold, so tests (and operators) can see
@@ -75,6 +99,7 @@ pub struct ResolverService {
 pub struct Activity {
     open_streams: AtomicUsize,
     stream_documents: AtomicUsize,
+    requests: AtomicUsize,
 }
 
 impl Activity {
@@ -87,6 +112,49 @@ impl Activity {
     pub fn stream_documents(&self) -> usize {
         self.stream_documents.load(Ordering::SeqCst)
     }
+
+    /// Unary calls of EntityResolverService in progress.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// The server-wide concurrency limits. A call over one is refused at once:
+/// a silent queue would hide the overload from callers, who can back off or
+/// go to another replica when told.
+struct Admission {
+    requests: Arc<Semaphore>,
+    streams: Arc<Semaphore>,
+}
+
+impl Admission {
+    fn new(limits: &Limits) -> Self {
+        let permits = |limit: usize| Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)));
+        Admission {
+            requests: permits(limits.max_concurrent_requests),
+            streams: permits(limits.max_concurrent_streams),
+        }
+    }
+}
+
+/// A call's place under a concurrency limit, given back when dropped.
+struct Admitted {
+    _permit: OwnedSemaphorePermit,
+    _counted: Option<Held>,
+}
+
+fn admit(
+    permits: &Arc<Semaphore>,
+    what: &str,
+    limit: usize,
+) -> Result<OwnedSemaphorePermit, Status> {
+    permits.clone().try_acquire_owned().map_err(|_| {
+        status(Error::LimitExceeded {
+            what: what.to_string(),
+            actual: limit.saturating_add(1),
+            limit,
+        })
+    })
 }
 
 /// Holds one unit of a counter of `Activity` and gives it back when dropped,
@@ -108,15 +176,63 @@ impl Drop for Held {
 
 impl ResolverService {
     pub fn new(index: Arc<Index>, limits: Limits) -> Self {
+        let index = Arc::new(ArcSwap::new(index));
+        let activity = Arc::<Activity>::default();
+        let metrics = Arc::new(Metrics::new());
+        metrics.watch_table(index.clone());
+        metrics.watch_activity(activity.clone());
         ResolverService {
-            index: Arc::new(ArcSwap::new(index)),
+            index,
+            admission: Arc::new(Admission::new(&limits)),
             limits,
-            activity: Arc::default(),
+            activity,
+            metrics,
         }
+    }
+
+    /// What the service counts; always counting, served over HTTP only
+    /// when `ServeConfig::metrics_listener` is set.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
     }
 
     pub fn activity(&self) -> Arc<Activity> {
         self.activity.clone()
+    }
+
+    /// The slot the index is served from, for a `Reloader` to swap.
+    pub fn table(&self) -> Arc<ArcSwap<Index>> {
+        self.index.clone()
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Admits one unary call, or refuses it naming the limit.
+    fn admit_request(&self) -> Result<Admitted, Status> {
+        let permit = admit(
+            &self.admission.requests,
+            "requests in progress on this server",
+            self.limits.max_concurrent_requests,
+        )?;
+        Ok(Admitted {
+            _permit: permit,
+            _counted: Some(Held::new(&self.activity, |a| &a.requests)),
+        })
+    }
+
+    /// Admits one ResolveStream call, or refuses it naming the limit.
+    fn admit_stream(&self) -> Result<Admitted, Status> {
+        let permit = admit(
+            &self.admission.streams,
+            "ResolveStream calls open on this server",
+            self.limits.max_concurrent_streams,
+        )?;
+        Ok(Admitted {
+            _permit: permit,
+            _counted: None,
+        })
     }
 
     fn resolver(&self) -> Resolver {
@@ -166,17 +282,107 @@ pub fn status(error: Error) -> Status {
         Error::EntityNotFound(_) => Status::not_found(error.to_string()),
         Error::InvalidTable(_) => Status::failed_precondition(error.to_string()),
         Error::Remote { .. } => Status::unavailable(error.to_string()),
+        Error::Unauthenticated(_) => Status::unauthenticated(error.to_string()),
+        Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
         Error::Io { .. } | Error::Internal(_) => Status::internal(error.to_string()),
     }
 }
 
-/// Serves the resolver, health and reflection on `listener` until `shutdown`
-/// completes, then finishes requests in flight and returns.
+/// How long requests in flight may run once shutdown begins. Below the 30 s
+/// Kubernetes waits between SIGTERM and SIGKILL, so the server ends on its
+/// own terms and logs what it cut off.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(20);
+
+/// Everything `serve_with` needs besides the listener and the shutdown
+/// signal. `new` and `load` fill in the defaults; set the fields to change
+/// them.
+pub struct ServeConfig {
+    pub service: ResolverService,
+    /// Rebuilds the served table, for AdminService/ReloadTable (and SIGHUP,
+    /// which `main` wires to the same reloader).
+    pub reloader: Arc<Reloader>,
+    /// The token AdminService calls must carry; without one they are refused.
+    pub admin_token: Option<AdminToken>,
+    /// Serve TLS with this certificate chain and key instead of plaintext.
+    pub tls: Option<Identity>,
+    /// How long requests in flight may run after the shutdown signal.
+    pub drain: Duration,
+    /// Serve the metrics (`GET /metrics`, OpenMetrics text) on this
+    /// listener, until the gRPC server has stopped.
+    pub metrics_listener: Option<TcpListener>,
+}
+
+impl ServeConfig {
+    /// Serves `service`, whose table was loaded from `source`.
+    pub fn new(service: ResolverService, source: TableSource) -> Self {
+        ServeConfig {
+            reloader: Arc::new(Reloader::new(source, service.table(), service.metrics())),
+            service,
+            admin_token: None,
+            tls: None,
+            drain: DEFAULT_DRAIN,
+            metrics_listener: None,
+        }
+    }
+
+    /// Loads the table from `source` and serves it under `limits`.
+    pub fn load(source: TableSource, limits: Limits) -> Result<Self, Error> {
+        let started = std::time::Instant::now();
+        let index = source.load()?;
+        let service = ResolverService::new(Arc::new(index), limits);
+        service.metrics().record_load_time(started.elapsed());
+        Ok(Self::new(service, source))
+    }
+}
+
+/// How serving ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every request in flight finished within the drain time.
+    Drained,
+    /// The drain time ran out and the connections still open were closed,
+    /// ending the calls on them.
+    CutOff,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Serves with the defaults of `ServeConfig::new` (plaintext, admin calls
+/// refused, reloads read the embedded table) until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     service: ResolverService,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<(), BoxError> {
+    serve_with(
+        listener,
+        ServeConfig::new(service, TableSource::Embedded),
+        shutdown,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Serves the resolver, the admin service, health and reflection on
+/// `listener` until `shutdown` completes. Then health turns NOT_SERVING,
+/// the listener closes (new connections are refused), open connections are
+/// told to go away once their calls finish, and the calls in flight get
+/// `config.drain` to finish before their connections are closed.
+pub async fn serve_with(
+    listener: TcpListener,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Stopped, BoxError> {
+    let ServeConfig {
+        service,
+        reloader,
+        admin_token,
+        tls,
+        drain,
+        metrics_listener,
+    } = config;
+    let limits = service.limits;
+    let activity = service.activity();
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<EntityResolverServiceServer<ResolverService>>()
@@ -191,38 +397,190 @@ pub async fn serve(
         .build_v1alpha()?;
 
     let reporter = health_reporter.clone();
+    let (drain_begins, drain_began) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         shutdown.await;
         // Load balancers stop routing here before the listener closes.
         reporter
             .set_not_serving::<EntityResolverServiceServer<ResolverService>>()
             .await;
-        tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!(
+            drain_seconds = drain.as_secs_f64(),
+            "shutting down: refusing new connections, finishing requests in flight"
+        );
+        let _ = drain_begins.send(());
     };
+    let (sever, severed) = tokio::sync::watch::channel(false);
     // tonic's own tcp_nodelay applies only to sockets it accepts itself.
     // Without it, Nagle's algorithm holds each small answer until the
     // client's delayed ACK: about 40 ms on every unary call.
-    let incoming = TcpListenerStream::new(listener).map(|accepted| {
-        accepted.inspect(|stream| {
+    let incoming = TcpListenerStream::new(listener).map(move |accepted| {
+        accepted.map(|stream| {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::warn!(%error, "cannot set TCP_NODELAY");
             }
+            Severable::new(stream, severed.clone())
         })
     });
-    tonic::transport::Server::builder()
+    // The metrics endpoint stops when this function returns and drops
+    // `_stop_metrics`: it answers scrapes through the drain.
+    let (_stop_metrics, metrics_stop) = tokio::sync::oneshot::channel::<()>();
+    if let Some(listener) = metrics_listener {
+        let metrics = service.metrics();
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = metrics_stop.await;
+            };
+            if let Err(error) = serve_metrics(listener, metrics, stopped).await {
+                tracing::error!(%error, "the metrics endpoint failed");
+            }
+        });
+    }
+    let mut builder = tonic::transport::Server::builder()
+        .layer(MetricsLayer::new(service.metrics()))
+        .max_concurrent_streams(limits.max_connection_streams);
+    if let Some(identity) = tls {
+        builder = builder.tls_config(ServerTlsConfig::new().identity(identity))?;
+    }
+    let server = builder
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(
             Diagnostics {
-                max_message_bytes: service.limits.max_message_bytes,
+                max_message_bytes: limits.max_message_bytes,
             }
             .into_server(),
         )
+        .add_service(Admin::into_server(reloader, admin_token))
         .add_service(service.into_server())
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
-    Ok(())
+        .serve_with_incoming_shutdown(incoming, shutdown);
+    tokio::pin!(server);
+    let drain_over = async move {
+        match drain_began.await {
+            Ok(()) => tokio::time::sleep(drain).await,
+            // The server ended without a shutdown signal.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = &mut server => {
+            served?;
+            Ok(Stopped::Drained)
+        }
+        () = drain_over => {
+            tracing::warn!(
+                drain_seconds = drain.as_secs_f64(),
+                requests = activity.requests(),
+                open_streams = activity.open_streams(),
+                "drain time is over: closing the connections still open, cutting off their calls"
+            );
+            let _ = sever.send(true);
+            // A severed connection fails at its next read or write, so the
+            // server's wait for its connections ends at once.
+            match tokio::time::timeout(Duration::from_secs(5), server).await {
+                Ok(served) => served?,
+                Err(_) => tracing::warn!("connections still open 5 s after being cut off"),
+            }
+            Ok(Stopped::CutOff)
+        }
+    }
+}
+
+/// An accepted connection that the end of the drain time can sever. hyper
+/// finishes a connection gracefully or never; this makes "never" end. Once
+/// `severed` turns true every read and write fails, hyper drops the
+/// connection, and with it the calls still running on it. The flag's
+/// future is polled on each read, which registers the connection's task
+/// for a wake-up, so an idle connection is severed too.
+struct Severable<IO> {
+    io: IO,
+    severed: Pin<Box<dyn Future<Output = ()> + Send>>,
+    cut: bool,
+}
+
+impl<IO> Severable<IO> {
+    fn new(io: IO, mut severed: tokio::sync::watch::Receiver<bool>) -> Self {
+        Severable {
+            io,
+            // A dropped sender (the server is gone) severs too.
+            severed: Box::pin(async move {
+                let _ = severed.wait_for(|&cut| cut).await;
+            }),
+            cut: false,
+        }
+    }
+
+    fn is_cut(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.cut && self.severed.as_mut().poll(cx).is_ready() {
+            self.cut = true;
+        }
+        self.cut
+    }
+}
+
+fn severed_error() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::ConnectionAborted,
+        "the drain time is over",
+    )
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Severable<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.is_cut(cx) {
+            return Poll::Ready(Err(severed_error()));
+        }
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Severable<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.is_cut(cx) {
+            return Poll::Ready(Err(severed_error()));
+        }
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.is_cut(cx) {
+            return Poll::Ready(Err(severed_error()));
+        }
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+impl<IO: Connected> Connected for Severable<IO> {
+    type ConnectInfo = IO::ConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.io.connect_info()
+    }
 }
 
 type ResponseStream =
@@ -234,16 +592,19 @@ impl EntityResolverService for ResolverService {
         &self,
         request: Request<proto::ResolveRequest>,
     ) -> Result<Response<proto::ResolveResponse>, Status> {
+        let _admitted = self.admit_request()?;
         let resolver = self.resolver();
-        let response =
-            resolve_one(&resolver, request.into_inner(), &self.limits).map_err(status)?;
-        Ok(Response::new(response))
+        let response = resolve_one(&resolver, request.into_inner(), &self.limits).map_err(status);
+        self.metrics
+            .record_document(response.as_ref().map_err(Status::code));
+        Ok(Response::new(response?))
     }
 
     async fn resolve_batch(
         &self,
         request: Request<proto::ResolveBatchRequest>,
     ) -> Result<Response<proto::ResolveBatchResponse>, Status> {
+        let _admitted = self.admit_request()?;
         let documents = request.into_inner().documents;
         if documents.len() > self.limits.max_batch_documents {
             return Err(status(Error::LimitExceeded {
@@ -275,8 +636,17 @@ impl EntityResolverService for ResolverService {
                 .collect::<Result<Vec<_>, Error>>()
         })
         .await?
-        .map_err(status)?;
-        Ok(Response::new(proto::ResolveBatchResponse { results }))
+        .map_err(status);
+        // A batch fails whole: its documents count only when it succeeds.
+        match &results {
+            Ok(results) => results
+                .iter()
+                .for_each(|result| self.metrics.record_resolution(result)),
+            Err(refused) => self.metrics.record_document_error(refused.code()),
+        }
+        Ok(Response::new(proto::ResolveBatchResponse {
+            results: results?,
+        }))
     }
 
     type ResolveStreamStream = ResponseStream;
@@ -285,6 +655,8 @@ impl EntityResolverService for ResolverService {
         &self,
         request: Request<Streaming<proto::ResolveStreamRequest>>,
     ) -> Result<Response<Self::ResolveStreamStream>, Status> {
+        // Held until the response stream is dropped: the call's whole life.
+        let admitted = self.admit_stream()?;
         let mut inbound = request.into_inner();
         // Each document read is handed to the CPU pool at once and its
         // answer slot queued here, in request order. The queue is bounded: when
@@ -301,6 +673,7 @@ impl EntityResolverService for ResolverService {
                     Ok(message) => {
                         let resolver = service.resolver();
                         let limits = service.limits;
+                        let metrics = service.metrics.clone();
                         let queued = Held::new(&service.activity, |a| &a.stream_documents);
                         rayon::spawn(move || {
                             let _queued = queued;
@@ -308,7 +681,8 @@ impl EntityResolverService for ResolverService {
                             if slot.is_closed() {
                                 return;
                             }
-                            let _ = slot.send(Ok(stream_reply(&resolver, message, &limits)));
+                            let reply = stream_reply(&resolver, message, &limits, &metrics);
+                            let _ = slot.send(Ok(reply));
                         });
                         false
                     }
@@ -324,12 +698,15 @@ impl EntityResolverService for ResolverService {
                 }
             }
         });
-        let responses = ReceiverStream::new(answers).then(|answer| async move {
-            answer.await.unwrap_or_else(|_| {
-                Err(Status::internal(
-                    "a stream worker stopped without answering",
-                ))
-            })
+        let responses = ReceiverStream::new(answers).then(move |answer| {
+            let _admitted = &admitted;
+            async move {
+                answer.await.unwrap_or_else(|_| {
+                    Err(Status::internal(
+                        "a stream worker stopped without answering",
+                    ))
+                })
+            }
         });
         Ok(Response::new(Box::pin(responses)))
     }
@@ -338,6 +715,7 @@ impl EntityResolverService for ResolverService {
         &self,
         request: Request<proto::LookupRequest>,
     ) -> Result<Response<proto::LookupResponse>, Status> {
+        let _admitted = self.admit_request()?;
         let request = request.into_inner();
         let types = entity_types(&request.entity_types, "entity_types").map_err(status)?;
         let index = self.index.load_full();
@@ -363,6 +741,7 @@ impl EntityResolverService for ResolverService {
         &self,
         request: Request<proto::GetEntityRequest>,
     ) -> Result<Response<proto::GetEntityResponse>, Status> {
+        let _admitted = self.admit_request()?;
         let id = request.into_inner().id;
         if id.is_empty() {
             return Err(status(Error::invalid_argument("id", "must not be empty")));
@@ -374,6 +753,7 @@ impl EntityResolverService for ResolverService {
             .ok_or_else(|| status(Error::EntityNotFound(id)))?;
         Ok(Response::new(proto::GetEntityResponse {
             entity: Some(entity_to_proto(&index, entity)),
+            table_version: index.version.clone(),
         }))
     }
 
@@ -381,6 +761,7 @@ impl EntityResolverService for ResolverService {
         &self,
         request: Request<proto::ListEntitiesRequest>,
     ) -> Result<Response<proto::ListEntitiesResponse>, Status> {
+        let _admitted = self.admit_request()?;
         let request = request.into_inner();
         let page_size = match request.page_size as usize {
             0 => DEFAULT_PAGE_SIZE,
@@ -421,6 +802,7 @@ impl EntityResolverService for ResolverService {
             entities: page.iter().map(|&e| entity_to_proto(&index, e)).collect(),
             next_page_token,
             total_size: matching.len() as u32,
+            table_version: index.version.clone(),
         }))
     }
 }
@@ -447,13 +829,18 @@ fn stream_reply(
     resolver: &Resolver,
     message: proto::ResolveStreamRequest,
     limits: &Limits,
+    metrics: &Metrics,
 ) -> proto::ResolveStreamResponse {
     let document = message.document.unwrap_or_default();
     let id = document.id.clone();
     let outcome = match resolve_one(resolver, document, limits) {
-        Ok(result) => proto::resolve_stream_response::Outcome::Result(result),
+        Ok(result) => {
+            metrics.record_resolution(&result);
+            proto::resolve_stream_response::Outcome::Result(result)
+        }
         Err(error) => {
             let status = status(error);
+            metrics.record_document_error(status.code());
             proto::resolve_stream_response::Outcome::Error(proto::DocumentError {
                 code: status.code() as i32,
                 message: status.message().to_string(),
@@ -554,6 +941,14 @@ mod tests {
                     message: "connection refused".into(),
                 },
                 Code::Unavailable,
+            ),
+            (
+                Error::Unauthenticated("wrong token".into()),
+                Code::Unauthenticated,
+            ),
+            (
+                Error::PermissionDenied("admin calls are off".into()),
+                Code::PermissionDenied,
             ),
         ];
         for (error, code) in cases {

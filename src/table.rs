@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result, TableError};
+use crate::normalize::basic_key;
 use crate::types::EntityType;
 
 /// The default table, embedded at build time from `aliases/*.toml`.
@@ -221,8 +222,10 @@ fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>)
             .entity(id),
         );
     }
-    if record.name.trim().is_empty() {
-        errors.push(TableError::new(file, "empty canonical name").entity(id));
+    if !matchable(&record.name) {
+        errors.push(
+            TableError::new(file, "empty canonical name (no letter or digit to match)").entity(id),
+        );
     }
     let lists: [(&str, &Vec<String>); 6] = [
         ("aliases", &record.aliases),
@@ -234,7 +237,7 @@ fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>)
     ];
     for (list, values) in lists {
         for value in values {
-            if !value.chars().any(char::is_alphanumeric) {
+            if !matchable(value) {
                 errors.push(
                     TableError::new(file, format!("empty name in `{list}`"))
                         .entity(id)
@@ -261,6 +264,13 @@ fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>)
             );
         }
     }
+}
+
+/// Whether a name keeps something to match once normalised. The index
+/// drops a name whose key is empty ("©", a lone tatweel or combining mark),
+/// so an entity named only that could never be found.
+fn matchable(name: &str) -> bool {
+    name.chars().any(char::is_alphanumeric) && !basic_key(name).is_empty()
 }
 
 pub(crate) fn is_arabic_script(c: char) -> bool {
@@ -324,6 +334,21 @@ mod tests {
                 "empty alias",
                 "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\naliases = [\"--\"]\n",
                 "t.toml: entity \"a\": alias \"--\": empty name in `aliases`",
+            ),
+            (
+                "name of a symbol only",
+                "[[entity]]\nid = \"a\"\nname = \"©\"\ntype = \"person\"\n",
+                "t.toml: entity \"a\": empty canonical name",
+            ),
+            (
+                "name of a tatweel only",
+                "[[entity]]\nid = \"a\"\nname = \"ـ\"\ntype = \"person\"\n",
+                "t.toml: entity \"a\": empty canonical name",
+            ),
+            (
+                "alias of a combining mark only",
+                "[[entity]]\nid = \"a\"\nname = \"A\"\ntype = \"person\"\naliases = [\"\\u0301\"]\n",
+                "t.toml: entity \"a\": alias \"\\u{301}\": empty name in `aliases`",
             ),
             (
                 "lowercase acronym",

@@ -1,11 +1,15 @@
 //! What the command-line tests share: a real server on 127.0.0.1:0 in the
 //! test process, for the binary to talk to.
 
-use entity_resolver::server::{serve, Limits, ResolverService};
+use entity_resolver::reload::TableSource;
+use entity_resolver::server::{serve_with, Limits, ResolverService, ServeConfig};
 
 /// Serves the embedded table until dropped.
 pub struct Server {
     pub url: String,
+    /// Where `GET /metrics` answers.
+    #[allow(dead_code)] // Only tests/metrics.rs scrapes.
+    pub metrics_url: String,
     /// Serves until dropped, after the shutdown signal.
     _runtime: tokio::runtime::Runtime,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -18,17 +22,22 @@ impl Server {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let metrics_listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let metrics_url = format!("http://{}", metrics_listener.local_addr().unwrap());
         let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        runtime.spawn(serve(
-            listener,
-            ResolverService::new(index, limits),
-            async move {
-                let _ = signal.await;
-            },
-        ));
+        let config = ServeConfig {
+            metrics_listener: Some(metrics_listener),
+            ..ServeConfig::new(ResolverService::new(index, limits), TableSource::Embedded)
+        };
+        runtime.spawn(serve_with(listener, config, async move {
+            let _ = signal.await;
+        }));
         Server {
             url,
+            metrics_url,
             _runtime: runtime,
             shutdown: Some(shutdown),
         }

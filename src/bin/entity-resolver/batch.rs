@@ -392,6 +392,7 @@ enum Expected {
 /// writes its answers; the output is the same as in process.
 pub fn run_remote<R: BufRead + Send + 'static>(
     url: &str,
+    tls_ca: Option<&std::path::Path>,
     max_message_bytes: usize,
     options: &ResolveOptions,
     mut lines: LineReader<R>,
@@ -409,7 +410,7 @@ pub fn run_remote<R: BufRead + Send + 'static>(
     let options = options_to_proto(options);
     let input_name = sink.input_name.clone();
     let result = runtime.block_on(async move {
-        let mut client = connect(url, max_message_bytes).await?;
+        let mut client = connect(url, tls_ca, max_message_bytes).await?;
         let (requests, requests_out) =
             tokio::sync::mpsc::channel::<proto::ResolveStreamRequest>(REMOTE_WINDOW);
         let (expected, mut expected_in) = tokio::sync::mpsc::channel::<Expected>(REMOTE_WINDOW);

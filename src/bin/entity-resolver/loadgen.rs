@@ -59,9 +59,13 @@ const HISTOGRAM_MAX_MICROS: u64 = 3_600_000_000;
 /// The options of `loadgen`; its help text is the `Command::Loadgen` variant's.
 #[derive(clap::Args)]
 pub struct LoadgenArgs {
-    /// URL of the service.
+    /// URL of the service; https:// for TLS.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     target: String,
+    /// PEM CA certificate(s) to trust for an https:// target; the system's
+    /// roots when absent.
+    #[arg(long)]
+    tls_ca: Option<std::path::PathBuf>,
     /// RPC to load; repeat to run several in turn with the same settings and
     /// payload. With both resolve and echo, the ratio of their requests/s is
     /// printed.
@@ -133,7 +137,7 @@ struct Plan {
 
 impl Plan {
     fn from_args(args: &LoadgenArgs) -> Result<Plan, Error> {
-        let endpoint = target_endpoint(&args.target)?;
+        let endpoint = target_endpoint(&args.target, args.tls_ca.as_deref())?;
         if args.duration.is_zero() {
             return Err(Error::invalid_argument(
                 "--duration",
@@ -164,7 +168,7 @@ impl Plan {
     }
 }
 
-fn target_endpoint(target: &str) -> Result<Endpoint, Error> {
+fn target_endpoint(target: &str, tls_ca: Option<&std::path::Path>) -> Result<Endpoint, Error> {
     let invalid = |message: String| Error::invalid_argument("--target", message);
     let endpoint = Endpoint::from_shared(target.to_string())
         .map_err(|error| invalid(format!("{target:?} is not a valid URL: {error}")))?;
@@ -173,10 +177,13 @@ fn target_endpoint(target: &str) -> Result<Endpoint, Error> {
             "{target:?} needs a scheme, e.g. http://127.0.0.1:50051"
         )));
     }
-    Ok(endpoint
-        .tcp_nodelay(true)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT))
+    entity_resolver::client::secure(
+        endpoint
+            .tcp_nodelay(true)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT),
+        tls_ca,
+    )
 }
 
 pub fn run(args: LoadgenArgs) -> Result<ExitCode, Error> {

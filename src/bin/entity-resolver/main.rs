@@ -12,7 +12,11 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use entity_resolver::server::{serve, Limits, ResolverService};
+use entity_resolver::admin::AdminToken;
+use entity_resolver::client;
+use entity_resolver::proto::ReloadTableRequest;
+use entity_resolver::reload::{Reloader, TableSource};
+use entity_resolver::server::{serve_with, Limits, ServeConfig, Stopped, DEFAULT_DRAIN};
 use entity_resolver::{
     eval, lookup, AliasTable, EntityType, Error, Index, NormalizedText, ResolveOptions, Resolver,
 };
@@ -45,11 +49,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the gRPC API (with health and reflection).
+    /// Serve the gRPC API (with health, reflection and the admin service).
+    ///
+    /// SIGHUP reloads the alias table from where it was loaded (the --aliases
+    /// directory, or the embedded table) and swaps it in; a table that fails
+    /// validation is refused and logged, and the old one keeps serving.
+    /// SIGTERM or Ctrl-C: health turns NOT_SERVING, new connections are
+    /// refused, calls in flight get --drain-seconds to finish, then exit 0.
+    /// Calls still running after that are cut off (logged as "drain time is
+    /// over"), and the exit code is still 0.
     Serve {
         #[arg(long, default_value = "127.0.0.1:50051", env = "ENTITY_RESOLVER_ADDR")]
         addr: SocketAddr,
-        /// Directory of *.toml alias files; the embedded default table when absent.
+        /// Directory of *.toml alias files; the embedded default table when
+        /// absent. Reloads read it again.
         #[arg(long, env = "ENTITY_RESOLVER_ALIASES")]
         aliases: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
@@ -66,6 +79,56 @@ enum Command {
         /// Largest gRPC message, in bytes.
         #[arg(long, default_value_t = Limits::default().max_message_bytes)]
         max_message_bytes: usize,
+        /// Unary calls in progress at once, all clients together; one more
+        /// is refused with RESOURCE_EXHAUSTED.
+        #[arg(long, default_value_t = Limits::default().max_concurrent_requests, value_parser = at_least_one)]
+        max_concurrent_requests: usize,
+        /// ResolveStream calls open at once, all clients together; one more
+        /// is refused with RESOURCE_EXHAUSTED.
+        #[arg(long, default_value_t = Limits::default().max_concurrent_streams, value_parser = at_least_one)]
+        max_concurrent_streams: usize,
+        /// HTTP/2 streams (calls) open at once on one connection; past it
+        /// the client waits for a free slot.
+        #[arg(long, default_value_t = Limits::default().max_connection_streams)]
+        max_connection_streams: u32,
+        /// Seconds calls in flight may run after SIGTERM before they are cut off.
+        #[arg(long, default_value_t = DEFAULT_DRAIN.as_secs_f64())]
+        drain_seconds: f64,
+        /// File holding the bearer token AdminService calls must carry.
+        /// Without it, admin calls are refused (PERMISSION_DENIED); SIGHUP
+        /// still reloads.
+        #[arg(long)]
+        admin_token_file: Option<PathBuf>,
+        /// PEM certificate chain: serve TLS instead of plaintext (needs --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve Prometheus metrics (`GET /metrics`, OpenMetrics text) on
+        /// this address, e.g. 127.0.0.1:9100. Off when absent.
+        #[arg(long, env = "ENTITY_RESOLVER_METRICS_ADDR")]
+        metrics_addr: Option<SocketAddr>,
+    },
+    /// Ask a running server to reload its alias table (AdminService/ReloadTable).
+    ///
+    /// The server reads the table again from where it loaded it and swaps it
+    /// in; a table that fails validation is refused and the old one keeps
+    /// serving. Exit codes: 0 reloaded; 1 an unreadable token or CA file or
+    /// a bad option value; 2 bad usage; 3 the server refused the new table
+    /// (its errors are printed); 5 the server could not be reached, refused
+    /// the call (wrong or missing token, admin calls off) or failed.
+    Reload {
+        /// URL of the server; https:// for TLS.
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        server: String,
+        /// File holding the server's admin token.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// PEM CA certificate(s) to trust for an https:// server; the
+        /// system's roots when absent.
+        #[arg(long)]
+        tls_ca: Option<PathBuf>,
     },
     /// Resolve the text on standard input; print the result as JSON.
     Resolve {
@@ -107,6 +170,10 @@ enum Command {
         /// Largest gRPC message to or from --server, in bytes.
         #[arg(long, default_value_t = Limits::default().max_message_bytes)]
         max_message_bytes: usize,
+        /// PEM CA certificate(s) to trust for an https:// --server; the
+        /// system's roots when absent.
+        #[arg(long, requires = "server")]
+        tls_ca: Option<PathBuf>,
         #[command(flatten)]
         options: OptionArgs,
     },
@@ -263,28 +330,77 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             max_batch_documents,
             max_batch_bytes,
             max_message_bytes,
+            max_concurrent_requests,
+            max_concurrent_streams,
+            max_connection_streams,
+            drain_seconds,
+            admin_token_file,
+            tls_cert,
+            tls_key,
+            metrics_addr,
         } => {
             init_tracing(log_format);
+            let drain = std::time::Duration::try_from_secs_f64(drain_seconds).map_err(|_| {
+                Error::invalid_argument(
+                    "--drain-seconds",
+                    format!("{drain_seconds} is not a number of seconds"),
+                )
+            })?;
+            let admin_token = admin_token_file
+                .as_deref()
+                .map(AdminToken::from_file)
+                .transpose()?;
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(cert), Some(key)) => Some(tonic::transport::Identity::from_pem(
+                    read_file(cert)?,
+                    read_file(key)?,
+                )),
+                _ => None,
+            };
+            let limits = Limits {
+                max_text_bytes,
+                max_batch_documents,
+                max_batch_bytes,
+                max_message_bytes,
+                max_concurrent_requests,
+                max_concurrent_streams,
+                max_connection_streams,
+            };
             let started = std::time::Instant::now();
-            let index = load_index(aliases.as_deref())?;
+            let source = TableSource::from_option(aliases);
+            let config = ServeConfig::load(source.clone(), limits)?;
+            let index = config.service.table().load_full();
             tracing::info!(
+                source = %source.describe(),
                 version = %index.version,
                 entities = index.entities.len(),
                 aliases = index.aliases.len(),
                 load_ms = started.elapsed().as_millis() as u64,
                 "alias table loaded"
             );
-            let limits = Limits {
-                max_text_bytes,
-                max_batch_documents,
-                max_batch_bytes,
-                max_message_bytes,
-            };
+            if admin_token.is_none() {
+                tracing::info!(
+                    "admin calls are off (no --admin-token-file); SIGHUP reloads the table"
+                );
+            }
+            let tls_on = tls.is_some();
             Ok(run_server(
                 addr,
-                ResolverService::new(Arc::new(index), limits),
+                tls_on,
+                metrics_addr,
+                ServeConfig {
+                    admin_token,
+                    tls,
+                    drain,
+                    ..config
+                },
             ))
         }
+        Command::Reload {
+            server,
+            token_file,
+            tls_ca,
+        } => reload(&server, token_file.as_deref(), tls_ca.as_deref()),
         Command::Resolve { aliases, options } => {
             let options = options.options()?;
             let resolver = Resolver::new(Arc::new(load_index(aliases.as_deref())?));
@@ -310,6 +426,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             max_line_bytes,
             server,
             max_message_bytes,
+            tls_ca,
             options,
         } => {
             let options = options.options()?;
@@ -351,9 +468,14 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let sink = batch::Sink::new(writer, input_name, output_name, skip_invalid, input_size);
             let summary = match (&resolver, &server) {
                 (Some(resolver), _) => batch::run_in_process(resolver, &options, lines, sink)?,
-                (None, Some(url)) => {
-                    batch::run_remote(url, max_message_bytes, &options, lines, sink)?
-                }
+                (None, Some(url)) => batch::run_remote(
+                    url,
+                    tls_ca.as_deref(),
+                    max_message_bytes,
+                    &options,
+                    lines,
+                    sink,
+                )?,
                 (None, None) => unreachable!("a resolver is built when there is no server"),
             };
             let seconds = summary.seconds.max(1e-9);
@@ -509,7 +631,12 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
-fn run_server(addr: SocketAddr, service: ResolverService) -> ExitCode {
+fn run_server(
+    addr: SocketAddr,
+    tls: bool,
+    metrics_addr: Option<SocketAddr>,
+    mut config: ServeConfig,
+) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -520,7 +647,7 @@ fn run_server(addr: SocketAddr, service: ResolverService) -> ExitCode {
             return ExitCode::from(exit::SERVER);
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(addr).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -528,10 +655,27 @@ fn run_server(addr: SocketAddr, service: ResolverService) -> ExitCode {
                 return ExitCode::from(exit::SERVER);
             }
         };
-        tracing::info!(%addr, "serving entityresolution.v1.EntityResolverService");
-        match serve(listener, service, shutdown_signal()).await {
-            Ok(()) => {
+        if let Some(metrics_addr) = metrics_addr {
+            match tokio::net::TcpListener::bind(metrics_addr).await {
+                Ok(listener) => config.metrics_listener = Some(listener),
+                Err(error) => {
+                    eprintln!("error: cannot listen on {metrics_addr} for metrics: {error}");
+                    return ExitCode::from(exit::SERVER);
+                }
+            }
+            tracing::info!(%metrics_addr, "serving metrics at /metrics");
+        }
+        tokio::spawn(reload_on_hangup(config.reloader.clone()));
+        tracing::info!(%addr, tls, "serving entityresolution.v1.EntityResolverService");
+        match serve_with(listener, config, shutdown_signal()).await {
+            Ok(Stopped::Drained) => {
                 tracing::info!("stopped");
+                ExitCode::SUCCESS
+            }
+            // The drain time is the operator's bound on shutdown: reaching
+            // it is the server keeping its word, not a failure.
+            Ok(Stopped::CutOff) => {
+                tracing::info!("stopped, calls still running at the end of the drain time cut off");
                 ExitCode::SUCCESS
             }
             Err(error) => {
@@ -539,7 +683,102 @@ fn run_server(addr: SocketAddr, service: ResolverService) -> ExitCode {
                 ExitCode::from(exit::SERVER)
             }
         }
+    });
+    // A reload may still be building on a blocking thread: do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
+}
+
+/// Reloads the table on each SIGHUP, the Unix way to tell a daemon to reread
+/// its files. It needs no token: sending it takes local access already.
+async fn reload_on_hangup(reloader: Arc<Reloader>) {
+    #[cfg(unix)]
+    {
+        let mut hangups = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::hangup(),
+        ) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP: reload through AdminService only");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!(source = %reloader.source().describe(), "SIGHUP received: reloading the alias table");
+            // The reloader logs the outcome, success or refusal, itself.
+            let _ = reloader.reload().await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = reloader;
+}
+
+/// `entity-resolver reload`: one AdminService/ReloadTable call.
+fn reload(
+    server: &str,
+    token_file: Option<&Path>,
+    tls_ca: Option<&Path>,
+) -> Result<ExitCode, Error> {
+    let token = client::BearerToken::from_file(token_file)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::Remote {
+            target: server.to_string(),
+            message: format!("cannot start the async runtime: {error}"),
+        })?;
+    let answer = runtime.block_on(async {
+        let channel = client::connect_channel(server, tls_ca).await?;
+        Ok::<_, Error>(
+            client::admin(channel, token)
+                .reload_table(ReloadTableRequest {})
+                .await,
+        )
+    })?;
+    match answer {
+        Ok(response) => {
+            let reloaded = response.into_inner();
+            let change = if reloaded.old_table_version == reloaded.new_table_version {
+                format!("table {} unchanged", reloaded.new_table_version)
+            } else {
+                format!(
+                    "table {} -> {}",
+                    reloaded.old_table_version, reloaded.new_table_version
+                )
+            };
+            println!(
+                "reloaded {}: {change}, {} entities, {} aliases, built in {} ms",
+                reloaded.source, reloaded.entities, reloaded.aliases, reloaded.load_time_ms
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+            eprintln!(
+                "error: the server refused the new table and keeps serving the old one: {}",
+                status.message()
+            );
+            Ok(ExitCode::from(exit::TABLE))
+        }
+        Err(status) => Err(Error::Remote {
+            target: server.to_string(),
+            message: format!("{:?}: {}", status.code(), status.message()),
+        }),
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
     })
+}
+
+/// A concurrency limit of 0 would refuse every call.
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{value:?} is not a whole number of at least 1")),
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM (what Kubernetes and systemd send to start
