@@ -130,11 +130,11 @@ fn a_fixed_rate_is_kept_roughly() {
     assert_eq!(run["mode"], "fixed-rate");
     assert_eq!(run["target_rate"], 200.0);
     assert_eq!(run["error_count"], 0, "{run}");
-    // A sanity check of the schedule, not a performance figure: far outside
-    // this band the pacing is broken (off by a connection count, say).
-    let achieved = run["requests_per_second"].as_f64().unwrap();
-    assert!((100.0..=300.0).contains(&achieved), "{run}");
-    assert_eq!(run["unsent"], 0, "{run}");
+    // The schedule, not the machine's speed: every request due in the 1 s
+    // window is either sent or counted unsent, whatever else the machine is
+    // doing. Off by a connection count, the sum would be 100 or 400.
+    let scheduled = run["requests"].as_u64().unwrap() + run["unsent"].as_u64().unwrap();
+    assert!((199..=201).contains(&scheduled), "{run}");
     assert!(run["late"].is_u64(), "{run}");
     // Only one RPC ran, so there is nothing to compare.
     assert!(!lines.iter().any(|line| line.get("ratio").is_some()));
