@@ -76,7 +76,7 @@ impl Candidate {
     }
 }
 
-/// Candidates from both automata, exact and normalised.
+/// Candidates from both key sets, exact and normalised.
 pub fn alias_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<Candidate> {
     let mut out = Vec::new();
     scan(index, &index.basic, doc, text, Key::Basic, &mut out);
@@ -107,12 +107,12 @@ fn scan(
     let mut hits = Vec::new();
     for first in 0..doc.tokens.len() {
         let mut node = 0;
-        for last in first..doc.tokens.len() {
+        for (last, word) in word_ids.iter().enumerate().skip(first) {
             // A name does not run on across punctuation that ends it.
             if last > first && !doc.tokens[last - 1].joined_to_next {
                 break;
             }
-            let Some(next) = word_ids[last].and_then(|word| trie.step(node, word)) else {
+            let Some(next) = word.and_then(|word| trie.step(node, word)) else {
                 break;
             };
             node = next;
