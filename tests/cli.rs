@@ -406,6 +406,57 @@ fn batch_with_an_unreachable_server_exits_5() {
 }
 
 #[test]
+fn batch_stops_when_its_server_shuts_down_while_the_input_is_still_open() {
+    use std::io::{BufRead, BufReader};
+    let server = Server::start_with(Limits::default(), |config| {
+        config.drain = std::time::Duration::from_millis(200);
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
+        .args(["batch", "--server", &server.url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // The input stays open, as a pipe from a producer that has more to say.
+    let mut input = child.stdin.take().expect("stdin is piped");
+    writeln!(input, "{{\"id\": \"1\", \"text\": \"The TTP said so.\"}}").unwrap();
+    input.flush().unwrap();
+    // The answer must come out while the input is still open (read on a
+    // thread, so a batch that holds it back fails the test, not hangs it).
+    let output = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let (first_line, first) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = first_line.send(output.lines().next().map(Result::unwrap));
+    });
+    let first = first
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("batch held its answer back while its input was open")
+        .expect("one answer");
+    assert!(first.contains("\"ttp\""), "{first}");
+    drop(server);
+    // Not a speed check: without the fix it waited for the input to end,
+    // which here is never; a minute means it hangs.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("batch still waits for its input after the server shut down");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut errors = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut errors).unwrap();
+    assert_eq!(status.code(), Some(5), "{errors}");
+    // Cut at the end of the drain, or ended cleanly: either way named.
+    assert!(errors.contains("ResolveStream"), "{errors}");
+    drop(input);
+}
+
+#[test]
 fn synth_table_writes_a_table_that_check_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("table");

@@ -17,6 +17,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(limits: Limits) -> Server {
+        Self::start_with(limits, |_| {})
+    }
+
+    /// Serves with the configuration `configure` leaves (drain time, say).
+    pub fn start_with(limits: Limits, configure: impl FnOnce(&mut ServeConfig)) -> Server {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -28,10 +33,11 @@ impl Server {
         let metrics_url = format!("http://{}", metrics_listener.local_addr().unwrap());
         let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             metrics_listener: Some(metrics_listener),
             ..ServeConfig::new(ResolverService::new(index, limits), TableSource::Embedded)
         };
+        configure(&mut config);
         runtime.spawn(serve_with(listener, config, async move {
             let _ = signal.await;
         }));

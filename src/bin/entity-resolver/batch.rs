@@ -390,6 +390,11 @@ enum Expected {
 
 /// Sends every document to a running service over one ResolveStream and
 /// writes its answers; the output is the same as in process.
+/// How long the writer waits, after the server ends the stream, for the
+/// reader to say the input has ended too: the two ends arrive together on a
+/// normal finish, only a few scheduler ticks apart.
+const INPUT_END_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 pub fn run_remote<R: BufRead + Send + 'static>(
     url: &str,
     tls_ca: Option<&std::path::Path>,
@@ -472,7 +477,44 @@ pub fn run_remote<R: BufRead + Send + 'static>(
             .await
             .map_err(|status| remote(format!("ResolveStream failed: {status}")))?
             .into_inner();
-        while let Some(next) = expected_in.recv().await {
+        // An answer that came while the writer waited for the reader.
+        let mut early: Option<proto::ResolveStreamResponse> = None;
+        loop {
+            let next = match early {
+                Some(_) => expected_in.recv().await,
+                // While the reader waits on its input (a pipe kept open),
+                // watch the stream too: a server that shuts down must stop
+                // the batch now, not when the input ends.
+                None => tokio::select! {
+                    biased;
+                    next = expected_in.recv() => next,
+                    answer = responses.message() => match answer {
+                        Ok(Some(response)) => {
+                            early = Some(response);
+                            continue;
+                        }
+                        Ok(None) => match tokio::time::timeout(
+                            INPUT_END_GRACE,
+                            expected_in.recv(),
+                        )
+                        .await
+                        {
+                            // The input ended too: a normal finish.
+                            Ok(None) => None,
+                            _ => {
+                                return Err(remote(
+                                    "the server ended ResolveStream before the input ended"
+                                        .to_string(),
+                                ))
+                            }
+                        },
+                        Err(status) => {
+                            return Err(remote(format!("ResolveStream broke: {status}")))
+                        }
+                    },
+                },
+            };
+            let Some(next) = next else { break };
             let outcome = match next {
                 Expected::ReadFailed(error) => return Err(error),
                 Expected::Rejected(outcome) => outcome,
@@ -482,11 +524,14 @@ pub fn run_remote<R: BufRead + Send + 'static>(
                     text_bytes,
                     id,
                 } => {
-                    let response = responses
-                        .message()
-                        .await
-                        .map_err(|status| remote(format!("ResolveStream broke: {status}")))?
-                        .ok_or_else(|| remote("ResolveStream ended early".to_string()))?;
+                    let response = match early.take() {
+                        Some(response) => response,
+                        None => responses
+                            .message()
+                            .await
+                            .map_err(|status| remote(format!("ResolveStream broke: {status}")))?
+                            .ok_or_else(|| remote("ResolveStream ended early".to_string()))?,
+                    };
                     if response.id != id {
                         return Err(remote(format!(
                             "answered document {:?} where {id:?} was expected",
@@ -515,6 +560,11 @@ pub fn run_remote<R: BufRead + Send + 'static>(
                 }
             };
             sink.accept(outcome)?;
+            // Nothing more read yet (a producer writing line by line): let
+            // what is answered out now rather than when the buffer fills.
+            if expected_in.is_empty() {
+                sink.flush()?;
+            }
         }
         let input_bytes = reader.await.map_err(|error| {
             Error::Internal(format!("the reader failed: {}", source_chain(&error)))
