@@ -30,6 +30,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::Code;
 
 use entity_resolver::client::source_chain;
+use entity_resolver::metrics::code_name;
 use entity_resolver::proto;
 use entity_resolver::proto::diagnostics_service_client::DiagnosticsServiceClient;
 use entity_resolver::proto::entity_resolver_service_client::EntityResolverServiceClient;
@@ -863,29 +864,6 @@ fn print_report(report: &Report) {
         "  payload    {:.0} bytes per {one} on average",
         report.avg_payload_bytes
     );
-}
-
-/// The canonical name of a status code, as grpc-status documentation writes it.
-fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
 }
 
 /// "500ms", "10s", "1.5s", "2m", "1h". A bare number is refused: seconds and
