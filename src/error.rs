@@ -47,6 +47,15 @@ pub enum Error {
     #[error("{0}")]
     PermissionDenied(String),
 
+    /// The caller went away, so the work was stopped before it was done.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
+
+    /// The call's deadline passed before the work was done; what was done
+    /// is dropped.
+    #[error("deadline exceeded: {0}")]
+    DeadlineExceeded(String),
+
     /// A bug: resolution failed where it never should. The document is not
     /// echoed back; the panic message is logged.
     #[error("internal error while resolving this document: {0}")]

@@ -31,7 +31,7 @@ pub mod types;
 
 pub use error::{Error, Result, TableError};
 pub use index::Index;
-pub use resolve::Resolver;
+pub use resolve::{Interrupt, Resolver};
 pub use table::AliasTable;
 pub use types::{
     Alternative, EntityType, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions,

@@ -37,32 +37,57 @@ impl Resolver {
 
     /// Every mention of a table entity in `text`.
     pub fn resolve(&self, text: &str, options: &ResolveOptions) -> Result<Resolution> {
+        self.resolve_until(text, options, &Interrupt::never())
+    }
+
+    /// `resolve`, stopped early with the error `interrupt` gives (the caller
+    /// went away, the deadline passed). It is asked between the stages of
+    /// the pipeline and at least once per `Interrupt::EVERY_BYTES` of text
+    /// inside each stage.
+    pub fn resolve_until(
+        &self,
+        text: &str,
+        options: &ResolveOptions,
+        interrupt: &Interrupt<'_>,
+    ) -> Result<Resolution> {
         options.validate()?;
         // A bug in one document must not take down a stream or a batch: it
         // becomes this document's error, and the panic message is logged.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.resolve_unguarded(text, options)
+            self.resolve_unguarded(text, options, interrupt)
         }))
-        .map_err(|panic| {
+        .unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             tracing::error!(panic = %message, text_bytes = text.len(), "resolver panicked");
-            Error::Internal("the resolver failed on this document (logged as a bug)".to_string())
+            Err(Error::Internal(
+                "the resolver failed on this document (logged as a bug)".to_string(),
+            ))
         })
     }
 
-    fn resolve_unguarded(&self, text: &str, options: &ResolveOptions) -> Resolution {
+    fn resolve_unguarded(
+        &self,
+        text: &str,
+        options: &ResolveOptions,
+        interrupt: &Interrupt<'_>,
+    ) -> Result<Resolution> {
         let index = &*self.index;
+        interrupt.check()?;
         let doc = normalize(text);
+        interrupt.check()?;
         let mut candidates = alias_candidates(index, &doc, text);
+        interrupt.check()?;
         if options.fuzzy {
             candidates.extend(fuzzy_candidates(index, &doc));
+            interrupt.check()?;
         }
         let settled = settle(candidates);
         let linked = link(index, &doc, text, settled);
+        interrupt.check()?;
         let kept: Vec<Candidate> = linked
             .into_iter()
             .filter(|c| c.score() >= options.min_score)
@@ -73,7 +98,32 @@ impl Resolver {
                         .contains(&index.entities[c.entity() as usize].entity_type)
             })
             .collect();
-        emit(index, text, &kept, options.normalized_text)
+        Ok(emit(index, text, &kept, options.normalized_text))
+    }
+}
+
+/// Asked during resolution whether to stop: `Err` (cancelled, deadline
+/// exceeded) ends the work with that error. Shared by reference with the
+/// stages, so it must be cheap to ask.
+pub struct Interrupt<'a> {
+    stop: &'a (dyn Fn() -> Result<()> + Sync),
+}
+
+impl<'a> Interrupt<'a> {
+    /// How much text a stage may get through between two questions.
+    pub const EVERY_BYTES: usize = 64 * 1024;
+
+    pub fn new(stop: &'a (dyn Fn() -> Result<()> + Sync)) -> Self {
+        Interrupt { stop }
+    }
+
+    /// Never stops.
+    pub fn never() -> Interrupt<'static> {
+        Interrupt { stop: &|| Ok(()) }
+    }
+
+    pub fn check(&self) -> Result<()> {
+        (self.stop)()
     }
 }
 

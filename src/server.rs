@@ -284,6 +284,8 @@ pub fn status(error: Error) -> Status {
         Error::Remote { .. } => Status::unavailable(error.to_string()),
         Error::Unauthenticated(_) => Status::unauthenticated(error.to_string()),
         Error::PermissionDenied(_) => Status::permission_denied(error.to_string()),
+        Error::Cancelled(_) => Status::cancelled(error.to_string()),
+        Error::DeadlineExceeded(_) => Status::deadline_exceeded(error.to_string()),
         Error::Io { .. } | Error::Internal(_) => Status::internal(error.to_string()),
     }
 }
@@ -949,6 +951,14 @@ mod tests {
             (
                 Error::PermissionDenied("admin calls are off".into()),
                 Code::PermissionDenied,
+            ),
+            (
+                Error::Cancelled("the client went away".into()),
+                Code::Cancelled,
+            ),
+            (
+                Error::DeadlineExceeded("the call's deadline passed".into()),
+                Code::DeadlineExceeded,
             ),
         ];
         for (error, code) in cases {
