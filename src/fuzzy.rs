@@ -615,7 +615,18 @@ mod tests {
 
     #[test]
     fn thresholds_grow_with_length() {
-        let cases: &[(usize, u32)] = &[(3, 0), (4, 0), (5, 1), (7, 1), (8, 2), (12, 2)];
+        let cases: &[(usize, u32)] = &[
+            (3, 0),
+            (4, 0),
+            (5, 1),
+            (7, 1),
+            (8, 2),
+            (12, 2),
+            (MAX_FUZZY_WORD_LETTERS, 2),
+            // Past the cap a word is never misspelt: no deletion variants.
+            (MAX_FUZZY_WORD_LETTERS + 1, 0),
+            (1 << 20, 0),
+        ];
         for &(letters, expected) in cases {
             assert_eq!(max_word_distance(letters), expected, "{letters} letters");
         }

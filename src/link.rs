@@ -497,6 +497,80 @@ fn defined_acronym(doc: &NormalizedText, text: &str, mention: &Candidate) -> Opt
 mod tests {
     use super::*;
 
+    /// The scan the deletion index replaces: every form compared with a
+    /// key of seven letters or more, the first in order of those one edit
+    /// away.
+    fn one_edit_by_scan<'f>(forms: &'f [String], key: &str) -> Option<&'f str> {
+        if key.chars().count() < MIN_MISSPELT_SURNAME {
+            return None;
+        }
+        forms
+            .iter()
+            .filter(|form| {
+                !form.contains(' ')
+                    && form.chars().count() >= MIN_MISSPELT_SURNAME
+                    && strsim::osa_distance(form, key) == 1
+            })
+            .map(String::as_str)
+            .min()
+    }
+
+    #[test]
+    fn the_deletion_index_finds_what_the_scan_found() {
+        let mut state: u64 = 11;
+        let mut next = |below: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % below
+        };
+        // Few letters, so that forms and keys are often one edit apart.
+        let letters = ['a', 'b', 'k', 'h', 'ā', 'ی'];
+        let mut word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+            let length = 6 + next(4) as usize;
+            (0..length)
+                .map(|_| letters[next(letters.len() as u64) as usize])
+                .collect()
+        };
+        for round in 0..300 {
+            let mut forms: Vec<String> = (0..1 + next(12)).map(|_| word(&mut next)).collect();
+            forms.push("two words".to_string());
+            let mut index = ShorterForms::default();
+            for (n, form) in forms.iter().enumerate() {
+                let antecedent = Antecedent {
+                    entity: n as u32,
+                    alias: 0,
+                    span: (0, 0),
+                };
+                index.insert(form, antecedent);
+            }
+            for _ in 0..20 {
+                // A key near a form: one letter changed, dropped, added or
+                // two swapped, or an unrelated word.
+                let base: Vec<char> = forms[next(forms.len() as u64 - 1) as usize]
+                    .chars()
+                    .collect();
+                let mut key = base.clone();
+                let at = next(key.len() as u64 - 1) as usize;
+                match next(5) {
+                    0 => key[at] = letters[next(letters.len() as u64) as usize],
+                    1 => {
+                        key.remove(at);
+                    }
+                    2 => key.insert(at, letters[next(letters.len() as u64) as usize]),
+                    3 => key.swap(at, at + 1),
+                    _ => key = word(&mut next).chars().collect(),
+                }
+                let key: String = key.into_iter().collect();
+                let expected = one_edit_by_scan(&forms, &key).map(|form| index.forms[form].entity);
+                let got = index
+                    .one_edit_from(&key, &mut Work::default())
+                    .map(|a| a.entity);
+                assert_eq!(got, expected, "round {round}: {key} among {forms:?}");
+            }
+        }
+    }
+
     #[test]
     fn shorter_forms_table() {
         let cases: &[(&str, &[&str], &[&str])] = &[
