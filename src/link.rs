@@ -526,7 +526,7 @@ mod tests {
         };
         // Few letters, so that forms and keys are often one edit apart.
         let letters = ['a', 'b', 'k', 'h', 'ā', 'ی'];
-        let mut word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
             let length = 6 + next(4) as usize;
             (0..length)
                 .map(|_| letters[next(letters.len() as u64) as usize])
