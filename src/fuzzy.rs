@@ -444,6 +444,9 @@ pub fn fuzzy_candidates(
 ) -> Result<Vec<Candidate>> {
     let fuzzy = &index.fuzzy;
     let budget = fuzzy_budget(doc.folded.len());
+    // Looking words up may use three quarters of it: the names found early
+    // in a document are still aligned when the rest of it is noise.
+    let lookup_budget = budget / 4 * 3;
     let mut spent: u64 = 0;
     let mut exhausted = false;
     // Substitutes of each misspellable word: capitalised, long enough, unknown.
@@ -459,7 +462,7 @@ pub fn fuzzy_candidates(
         if !(MIN_FUZZY_WORD..=MAX_FUZZY_WORD_LETTERS).contains(&letters) || fuzzy.contains(word) {
             continue;
         }
-        if spent >= budget {
+        if spent >= lookup_budget {
             exhausted = true;
             break;
         }

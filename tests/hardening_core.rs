@@ -782,3 +782,30 @@ fn a_megabyte_of_dense_news_is_within_the_default_mention_limit() {
         .expect("real news is never refused for its mentions");
     assert!(found.mentions.len() > 20_000, "{}", found.mentions.len());
 }
+
+#[test]
+fn a_misspelt_name_before_the_noise_is_still_found_when_the_budget_runs_out() {
+    let mut sequence = Sequence(6);
+    let noise = words(256 * 1024, |_| sequence.word(32));
+    let text = format!("Commander Sirajuddin Haqqami spoke. {noise}");
+    let mut work = Work::default();
+    let found = resolver()
+        .resolve_counted(
+            &text,
+            &ResolveOptions::default(),
+            &Interrupt::never(),
+            &mut work,
+        )
+        .unwrap();
+    assert!(work.fuzzy_budget_exhausted, "{work:?}");
+    assert!(
+        found
+            .mentions
+            .iter()
+            .any(|m| m.entity_id == "sirajuddin-haqqani"
+                && m.text == "Sirajuddin Haqqami"
+                && m.match_kind == entity_resolver::MatchKind::Fuzzy),
+        "{:?}",
+        found.mentions
+    );
+}
