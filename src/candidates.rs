@@ -4,8 +4,10 @@
 //! passes its alias's case rule becomes a candidate. Overlapping candidates
 //! are all kept: `settle` chooses between them.
 
+use crate::error::Result;
 use crate::index::{AliasKind, CaseRule, Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText, Token};
+use crate::resolve::{Interrupt, Work};
 use crate::types::MatchKind;
 
 /// Base scores, ordered so that surer kinds of match always rank higher.
@@ -77,11 +79,27 @@ impl Candidate {
 }
 
 /// Candidates from both key sets, exact and normalised.
-pub fn alias_candidates(index: &Index, doc: &NormalizedText, text: &str) -> Vec<Candidate> {
+pub fn alias_candidates(
+    index: &Index,
+    doc: &NormalizedText,
+    text: &str,
+    interrupt: &Interrupt<'_>,
+    work: &mut Work,
+) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
-    scan(index, &index.basic, doc, text, Key::Basic, &mut out);
-    scan(index, &index.folded, doc, text, Key::Folded, &mut out);
-    out
+    let mut scan_with = |patterns, key| {
+        Scan {
+            index,
+            patterns,
+            doc,
+            text,
+            key,
+        }
+        .run(interrupt, work, &mut out)
+    };
+    scan_with(&index.basic, Key::Basic)?;
+    scan_with(&index.folded, Key::Folded)?;
+    Ok(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -90,101 +108,124 @@ enum Key {
     Folded,
 }
 
-fn scan(
-    index: &Index,
-    patterns: &PatternSet,
-    doc: &NormalizedText,
-    text: &str,
+/// One walk of a document's words through one key set's trie.
+struct Scan<'s> {
+    index: &'s Index,
+    patterns: &'s PatternSet,
+    doc: &'s NormalizedText,
+    text: &'s str,
     key: Key,
-    out: &mut Vec<Candidate>,
-) {
-    let key_of = |token: &Token| match key {
-        Key::Basic => doc.basic_key(token),
-        Key::Folded => doc.folded_key(token),
-    };
-    let trie = &patterns.words;
-    let word_ids: Vec<Option<u32>> = doc.tokens.iter().map(|t| trie.word(key_of(t))).collect();
-    let mut hits = Vec::new();
-    for first in 0..doc.tokens.len() {
-        let mut node = 0;
-        for (last, word) in word_ids.iter().enumerate().skip(first) {
-            // A name does not run on across punctuation that ends it.
-            if last > first && !doc.tokens[last - 1].joined_to_next {
-                break;
-            }
-            let Some(next) = word.and_then(|word| trie.step(node, word)) else {
-                break;
-            };
-            node = next;
-            if let Some(pattern) = trie.key_at(node) {
-                hits.push((first, last, pattern));
+}
+
+impl Scan<'_> {
+    fn run(
+        &self,
+        interrupt: &Interrupt<'_>,
+        work: &mut Work,
+        out: &mut Vec<Candidate>,
+    ) -> Result<()> {
+        let Scan {
+            index,
+            patterns,
+            doc,
+            text,
+            key,
+        } = *self;
+
+        let key_of = |token: &Token| match key {
+            Key::Basic => doc.basic_key(token),
+            Key::Folded => doc.folded_key(token),
+        };
+        let trie = &patterns.words;
+        let word_ids: Vec<Option<u32>> = doc.tokens.iter().map(|t| trie.word(key_of(t))).collect();
+        let mut hits = Vec::new();
+        let mut paced = interrupt.paced();
+        for first in 0..doc.tokens.len() {
+            paced.at(doc.tokens[first].start)?;
+            let mut node = 0;
+            for (last, word) in word_ids.iter().enumerate().skip(first) {
+                work.trie_steps += 1;
+                // A name does not run on across punctuation that ends it.
+                if last > first && !doc.tokens[last - 1].joined_to_next {
+                    break;
+                }
+                let Some(next) = word.and_then(|word| trie.step(node, word)) else {
+                    break;
+                };
+                node = next;
+                if let Some(pattern) = trie.key_at(node) {
+                    hits.push((first, last, pattern));
+                }
             }
         }
-    }
-    for (first, last, pattern) in hits {
-        let tokens = &doc.tokens[first..=last];
-        let surface = &text[tokens[0].start..tokens[tokens.len() - 1].end];
-        // (entity, alias, kind, score): the best alias of each entity. A key
-        // stands for a handful of aliases at most: a list beats a map.
-        let mut by_entity: Vec<(u32, u32, MatchKind, f32)> = Vec::new();
-        for &alias_id in patterns.aliases_of(pattern) {
-            let alias = &index.aliases[alias_id as usize];
-            if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
+        let mut paced = interrupt.paced();
+        for (first, last, pattern) in hits {
+            paced.at(doc.tokens[first].start)?;
+            let tokens = &doc.tokens[first..=last];
+            let surface = &text[tokens[0].start..tokens[tokens.len() - 1].end];
+            // (entity, alias, kind, score): the best alias of each entity. A key
+            // stands for a handful of aliases at most: a list beats a map.
+            let mut by_entity: Vec<(u32, u32, MatchKind, f32)> = Vec::new();
+            for &alias_id in patterns.aliases_of(pattern) {
+                let alias = &index.aliases[alias_id as usize];
+                if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
+                    continue;
+                }
+                // "LET US ACT", "WHAT IS LEFT": in an all-caps headline a
+                // two-letter acronym is more likely a word.
+                if alias.case == CaseRule::Exact
+                    && alias.letters.chars().count() <= 2
+                    && in_all_caps_context(doc, text, first, last)
+                {
+                    continue;
+                }
+                let (kind, score) = classify(alias.kind, &alias.surface, surface, tokens, key);
+                let score = if alias.weak {
+                    score * score::WEAK_FACTOR
+                } else {
+                    score
+                };
+                match by_entity.iter_mut().find(|e| e.0 == alias.entity) {
+                    Some(best) if score > best.3 => *best = (alias.entity, alias_id, kind, score),
+                    Some(_) => {}
+                    None => by_entity.push((alias.entity, alias_id, kind, score)),
+                }
+            }
+            if by_entity.is_empty() {
                 continue;
             }
-            // "LET US ACT", "WHAT IS LEFT": in an all-caps headline a
-            // two-letter acronym is more likely a word.
-            if alias.case == CaseRule::Exact
-                && alias.letters.chars().count() <= 2
-                && in_all_caps_context(doc, text, first, last)
-            {
-                continue;
-            }
-            let (kind, score) = classify(alias.kind, &alias.surface, surface, tokens, key);
-            let score = if alias.weak {
-                score * score::WEAK_FACTOR
-            } else {
-                score
-            };
-            match by_entity.iter_mut().find(|e| e.0 == alias.entity) {
-                Some(best) if score > best.3 => *best = (alias.entity, alias_id, kind, score),
-                Some(_) => {}
-                None => by_entity.push((alias.entity, alias_id, kind, score)),
-            }
+            let mut choices: Vec<(Choice, MatchKind)> = by_entity
+                .into_iter()
+                .map(|(entity, alias, kind, score)| {
+                    (
+                        Choice {
+                            entity,
+                            alias,
+                            score,
+                        },
+                        kind,
+                    )
+                })
+                .collect();
+            choices.sort_by(|a, b| {
+                b.0.score
+                    .total_cmp(&a.0.score)
+                    .then(a.0.entity.cmp(&b.0.entity))
+            });
+            let kind = choices[0].1;
+            let weak = index.aliases[choices[0].0.alias as usize].weak;
+            out.push(Candidate {
+                first,
+                end: last + 1,
+                start_byte: tokens[0].start,
+                end_byte: tokens[tokens.len() - 1].end,
+                kind,
+                evidence: Evidence::Alias,
+                choices: choices.into_iter().map(|(c, _)| c).collect(),
+                weak,
+            });
         }
-        if by_entity.is_empty() {
-            continue;
-        }
-        let mut choices: Vec<(Choice, MatchKind)> = by_entity
-            .into_iter()
-            .map(|(entity, alias, kind, score)| {
-                (
-                    Choice {
-                        entity,
-                        alias,
-                        score,
-                    },
-                    kind,
-                )
-            })
-            .collect();
-        choices.sort_by(|a, b| {
-            b.0.score
-                .total_cmp(&a.0.score)
-                .then(a.0.entity.cmp(&b.0.entity))
-        });
-        let kind = choices[0].1;
-        let weak = index.aliases[choices[0].0.alias as usize].weak;
-        out.push(Candidate {
-            first,
-            end: last + 1,
-            start_byte: tokens[0].start,
-            end_byte: tokens[tokens.len() - 1].end,
-            kind,
-            evidence: Evidence::Alias,
-            choices: choices.into_iter().map(|(c, _)| c).collect(),
-            weak,
-        });
+        Ok(())
     }
 }
 
@@ -225,12 +266,14 @@ fn classify(
 fn in_all_caps_context(doc: &NormalizedText, text: &str, first: usize, last: usize) -> bool {
     let shouted = |i: usize| {
         let token = &doc.tokens[i];
+        // Two letters are enough to know: a neighbour of a megabyte is not
+        // counted through.
         token.shape == CaseShape::Upper
             && text[token.start..token.end]
                 .chars()
                 .filter(|c| c.is_alphabetic())
-                .count()
-                >= 2
+                .nth(1)
+                .is_some()
     };
     let before = first
         .checked_sub(1)

@@ -6,7 +6,11 @@ use std::fmt;
 /// Everything the resolver library can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The alias table did not validate; every problem found is listed.
+    /// The alias table did not validate. Every problem found is kept
+    /// (`Error::problems`); the message lists the first
+    /// `TableError::SHOWN_PROBLEMS`, each cut to `TableError::SHOWN_BYTES`,
+    /// so it fits in a gRPC status message (tonic refuses headers over
+    /// 16 KiB) and in a terminal.
     #[error("invalid alias table ({} problem{}):\n{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, TableErrorList(.0))]
     InvalidTable(Vec<TableError>),
 
@@ -63,6 +67,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every problem of a refused table (empty for other errors), for a
+    /// caller that wants the whole list rather than the bounded message.
+    pub fn problems(&self) -> &[TableError] {
+        match self {
+            Error::InvalidTable(problems) => problems,
+            _ => &[],
+        }
+    }
+
     pub fn invalid_argument(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             field: field.into(),
@@ -81,6 +94,17 @@ pub struct TableError {
 }
 
 impl TableError {
+    /// Problems listed in the message of `Error::InvalidTable`; the rest are
+    /// counted ("and 3 more"). Twenty is a screenful, and enough to see
+    /// whether a table has one mistake or a systematic one.
+    pub const SHOWN_PROBLEMS: usize = 20;
+    /// Longest line of one problem in that message, in bytes: an alias of
+    /// a megabyte, or a TOML error quoting a megabyte line, is cut. 20
+    /// lines of 512 bytes keep the message under 11 KiB.
+    pub const SHOWN_BYTES: usize = 512;
+    /// Longest alias or entity id quoted within a problem, in characters.
+    const QUOTED_CHARS: usize = 80;
+
     pub fn new(file: &str, message: impl Into<String>) -> Self {
         TableError {
             file: file.to_string(),
@@ -103,26 +127,67 @@ impl TableError {
 
 impl fmt::Display for TableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        let mut line = self.file.clone();
         if let Some(entity) = &self.entity {
-            write!(f, ": entity {entity:?}")?;
+            line.push_str(&format!(": entity {:?}", Shortened(entity)));
         }
         if let Some(alias) = &self.alias {
-            write!(f, ": alias {alias:?}")?;
+            line.push_str(&format!(": alias {:?}", Shortened(alias)));
         }
-        write!(f, ": {}", self.message)
+        line.push_str(": ");
+        line.push_str(&self.message);
+        f.write_str(cut(&line, Self::SHOWN_BYTES))?;
+        if line.len() > Self::SHOWN_BYTES {
+            f.write_str("…")?;
+        }
+        Ok(())
     }
+}
+
+/// A quoted name, cut to `TableError::QUOTED_CHARS` characters.
+struct Shortened<'a>(&'a str);
+
+impl fmt::Debug for Shortened<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(TableError::QUOTED_CHARS) {
+            None => write!(f, "{:?}", self.0),
+            Some((at, _)) => write!(
+                f,
+                "{:?}… ({} characters)",
+                &self.0[..at],
+                self.0.chars().count()
+            ),
+        }
+    }
+}
+
+/// The longest prefix of `text` of at most `bytes` bytes that ends on a
+/// character boundary.
+fn cut(text: &str, bytes: usize) -> &str {
+    if text.len() <= bytes {
+        return text;
+    }
+    let mut end = bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 struct TableErrorList<'a>(&'a [TableError]);
 
 impl fmt::Display for TableErrorList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.0.iter().enumerate() {
+        for (i, error) in self.0.iter().take(TableError::SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "  - {error}")?;
+        }
+        if let Some(more) = self.0.len().checked_sub(TableError::SHOWN_PROBLEMS) {
+            if more > 0 {
+                write!(f, "\n  … and {more} more")?;
+            }
         }
         Ok(())
     }

@@ -12,27 +12,62 @@
 //!
 //! Only capitalised words that are not in the vocabulary are looked up, and
 //! thresholds grow with length so short names never match loosely.
+//!
+//! The work is bounded whatever the text: a word of more than
+//! `MAX_FUZZY_WORD_LETTERS` letters is never fuzzy (on the text side and
+//! the table side alike), so one word costs at most a few hundred deletion
+//! variants; and a document's fuzzy work is capped by a budget that grows
+//! with its length (`fuzzy_budget`), so a text made of nothing but
+//! misspellable words costs a small constant per byte.
 
 use std::collections::{HashMap, HashSet};
 
 use rustc_hash::FxHashMap;
 
 use crate::candidates::{score, Candidate, Choice, Evidence};
+use crate::error::Result;
 use crate::index::{Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText};
+use crate::resolve::{Interrupt, Work};
 use crate::types::MatchKind;
 
 /// Shortest word (in letters) that may be misspelled at all.
 const MIN_FUZZY_WORD: usize = 5;
 /// Shortest one-word name that may be matched fuzzily.
 const MIN_FUZZY_NAME: usize = 6;
+/// Longest word (in letters of its folded key) that may be misspelled.
+/// The words of real names are far shorter: the longest in the table is 15
+/// letters ("Amirabdollahian"), an izafe name written as one word 17
+/// ("Harkatalmujahidin"), and long compounds of other languages stay under
+/// 30 ("Bundesverfassungsgericht" is 24). Past the cap a word still matches
+/// exactly and through normalisation; only its misspellings are not looked
+/// for, since the deletion variants of a word grow with the square of its
+/// length and their hashing with the cube.
+pub const MAX_FUZZY_WORD_LETTERS: usize = 32;
+
+/// Fuzzy work a document may always do, in the units of `Work::fuzzy_charged`
+/// (deletion variants, edit distances, names aligned): enough for a short
+/// text full of long misspelt names (a 32-letter word costs 529 variants).
+pub const FUZZY_BUDGET_BASE: u64 = 50_000;
+/// Fuzzy work allowed per byte of text beyond the base. News spends well
+/// under one unit per byte (see the evaluation test that checks no
+/// document comes near the budget); a text of nothing but distinct long
+/// capitalised words would spend about 20, so the budget caps that at a
+/// fifth while no real text reaches it.
+pub const FUZZY_BUDGET_PER_BYTE: u64 = 4;
+
+/// The fuzzy work a document of `bytes` bytes may do.
+pub fn fuzzy_budget(bytes: usize) -> u64 {
+    FUZZY_BUDGET_BASE + FUZZY_BUDGET_PER_BYTE * bytes as u64
+}
 
 /// Edits allowed in one word of `letters` letters.
 pub fn max_word_distance(letters: usize) -> u32 {
     match letters {
         0..MIN_FUZZY_WORD => 0,
         MIN_FUZZY_WORD..=7 => 1,
-        _ => 2,
+        8..=MAX_FUZZY_WORD_LETTERS => 2,
+        _ => 0,
     }
 }
 
@@ -130,19 +165,33 @@ impl FuzzyIndex {
 
     /// Vocabulary words within the allowed distance of `word`, with that distance.
     pub fn substitutes(&self, word: &str) -> Vec<(u32, u32)> {
-        let letters = word.chars().count();
+        self.substitutes_counted(word, &mut Work::default()).0
+    }
+
+    /// `substitutes`, and what finding them cost (deletion variants and edit
+    /// distances), which is also added to `work`.
+    pub(crate) fn substitutes_counted(
+        &self,
+        word: &str,
+        work: &mut Work,
+    ) -> (Vec<(u32, u32)>, u64) {
+        // Counting stops early: a word of a megabyte costs no more to turn
+        // away than one just past the cap.
+        let letters = word.chars().take(MAX_FUZZY_WORD_LETTERS + 1).count();
         let allowed = max_word_distance(letters);
         if allowed == 0 || self.word_ids.contains_key(word) {
-            return Vec::new();
+            return (Vec::new(), 0);
         }
         let mut hashes = Vec::new();
         deletion_hashes(word, allowed, &mut hashes);
+        work.deletion_hashes += hashes.len() as u64;
         let mut sources: Vec<u32> = hashes
             .iter()
             .flat_map(|&hash| self.deletions.words_of(hash))
             .collect();
         sources.sort_unstable();
         sources.dedup();
+        let cost = (hashes.len() + sources.len()) as u64;
         let mut found = Vec::new();
         for id in sources {
             let candidate = &self.vocabulary[id as usize];
@@ -155,7 +204,7 @@ impl FuzzyIndex {
             }
         }
         found.sort_by_key(|&(id, distance)| (distance, id));
-        found
+        (found, cost)
     }
 }
 
@@ -349,8 +398,9 @@ fn hash_bytes(parts: &[&[u8]]) -> u64 {
     hash ^ (hash >> 31)
 }
 
-/// A word's substitutes: (vocabulary word, edit distance).
-type SubstituteCache = HashMap<String, Vec<(u32, u32)>>;
+/// A word's substitutes, (vocabulary word, edit distance), and what finding
+/// them cost.
+type SubstituteCache = HashMap<String, (Vec<(u32, u32)>, u64)>;
 
 /// Words cached per thread before the cache starts afresh.
 const SUBSTITUTE_CACHE_WORDS: usize = 50_000;
@@ -365,7 +415,9 @@ thread_local! {
         std::cell::RefCell::new((String::new(), HashMap::new()));
 }
 
-fn cached_substitutes(index: &Index, word: &str) -> Vec<(u32, u32)> {
+/// A word's substitutes and what finding them cost, whether or not this
+/// thread had them cached.
+fn cached_substitutes(index: &Index, word: &str, work: &mut Work) -> (Vec<(u32, u32)>, u64) {
     SUBSTITUTES.with(|cache| {
         let mut cache = cache.borrow_mut();
         let (version, words) = &mut *cache;
@@ -376,26 +428,47 @@ fn cached_substitutes(index: &Index, word: &str) -> Vec<(u32, u32)> {
         if let Some(found) = words.get(word) {
             return found.clone();
         }
-        let found = index.fuzzy.substitutes(word);
+        let found = index.fuzzy.substitutes_counted(word, work);
         words.insert(word.to_string(), found.clone());
         found
     })
 }
 
-/// Fuzzy candidates of a document.
-pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
+/// Fuzzy candidates of a document, within its fuzzy budget: once that is
+/// spent, the rest of the document gets exact and normalised matches only.
+pub fn fuzzy_candidates(
+    index: &Index,
+    doc: &NormalizedText,
+    interrupt: &Interrupt<'_>,
+    work: &mut Work,
+) -> Result<Vec<Candidate>> {
     let fuzzy = &index.fuzzy;
+    let budget = fuzzy_budget(doc.folded.len());
+    // Looking words up may use three quarters of it: the names found early
+    // in a document are still aligned when the rest of it is noise.
+    let lookup_budget = budget / 4 * 3;
+    let mut spent: u64 = 0;
+    let mut exhausted = false;
     // Substitutes of each misspellable word: capitalised, long enough, unknown.
     let mut substitutes: HashMap<usize, Vec<(u32, u32)>> = HashMap::new();
+    let mut paced = interrupt.paced();
     for (i, token) in doc.tokens.iter().enumerate() {
+        paced.at(token.start)?;
         if !token.shape.is_capitalized() || token.shape == CaseShape::Uncased {
             continue;
         }
         let word = doc.folded_key(token);
-        if word.chars().count() < MIN_FUZZY_WORD || fuzzy.contains(word) {
+        let letters = word.chars().take(MAX_FUZZY_WORD_LETTERS + 1).count();
+        if !(MIN_FUZZY_WORD..=MAX_FUZZY_WORD_LETTERS).contains(&letters) || fuzzy.contains(word) {
             continue;
         }
-        let found = cached_substitutes(index, word);
+        if spent >= lookup_budget {
+            exhausted = true;
+            break;
+        }
+        work.fuzzy_words += 1;
+        let (found, cost) = cached_substitutes(index, word, work);
+        spent += cost;
         if !found.is_empty() {
             substitutes.insert(i, found);
         }
@@ -405,7 +478,9 @@ pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut positions: Vec<&usize> = substitutes.keys().collect();
     positions.sort();
-    for &i in positions {
+    let mut paced = interrupt.paced();
+    'positions: for &i in positions {
+        paced.at(doc.tokens[i].start)?;
         for &(word, _) in &substitutes[&i] {
             for &(pattern, position) in fuzzy.postings(word) {
                 let Some(first) = i.checked_sub(position as usize) else {
@@ -414,13 +489,28 @@ pub fn fuzzy_candidates(index: &Index, doc: &NormalizedText) -> Vec<Candidate> {
                 if !tried.insert((first, pattern)) {
                     continue;
                 }
+                if spent >= budget {
+                    exhausted = true;
+                    break 'positions;
+                }
+                spent += 1;
+                work.alignments += 1;
                 if let Some(candidate) = align(index, doc, &substitutes, first, pattern) {
                     out.push(candidate);
                 }
             }
         }
     }
-    out
+    work.fuzzy_charged += spent;
+    if exhausted {
+        work.fuzzy_budget_exhausted = true;
+        tracing::debug!(
+            budget,
+            text_bytes = doc.folded.len(),
+            "fuzzy budget spent: the rest of the document gets exact matches only"
+        );
+    }
+    Ok(out)
 }
 
 /// Matches the words of folded pattern `pattern` against the text from token
@@ -528,7 +618,18 @@ mod tests {
 
     #[test]
     fn thresholds_grow_with_length() {
-        let cases: &[(usize, u32)] = &[(3, 0), (4, 0), (5, 1), (7, 1), (8, 2), (12, 2)];
+        let cases: &[(usize, u32)] = &[
+            (3, 0),
+            (4, 0),
+            (5, 1),
+            (7, 1),
+            (8, 2),
+            (12, 2),
+            (MAX_FUZZY_WORD_LETTERS, 2),
+            // Past the cap a word is never misspelt: no deletion variants.
+            (MAX_FUZZY_WORD_LETTERS + 1, 0),
+            (1 << 20, 0),
+        ];
         for &(letters, expected) in cases {
             assert_eq!(max_word_distance(letters), expected, "{letters} letters");
         }

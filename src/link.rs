@@ -8,8 +8,11 @@
 use std::collections::HashMap;
 
 use crate::candidates::{score, Candidate, Choice, Evidence};
+use crate::error::Result;
+use crate::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::index::Index;
 use crate::normalize::{CaseShape, NormalizedText};
+use crate::resolve::{Interrupt, Work};
 use crate::types::{EntityType, MatchKind};
 
 /// Longest shorter form of a name, in words ("Bhutto Zardari").
@@ -124,10 +127,12 @@ pub fn link(
     doc: &NormalizedText,
     text: &str,
     settled: Vec<Candidate>,
-) -> Vec<Candidate> {
+    interrupt: &Interrupt<'_>,
+    work: &mut Work,
+) -> Result<Vec<Candidate>> {
     let mut mentions = choose_among_shared(index, settled);
     drop_unsupported_weak(index, &mut mentions);
-    link_partial_names_and_acronyms(index, doc, text, mentions)
+    link_partial_names_and_acronyms(index, doc, text, mentions, interrupt, work)
 }
 
 /// An alias shared by several entities goes to the one the document supports
@@ -200,21 +205,93 @@ struct Antecedent {
     span: (usize, usize),
 }
 
+/// The shorter forms of the names resolved so far, with the one-word forms
+/// also under their one-letter deletions, so a misspelt surname finds the
+/// forms one edit away without comparing it with every form (which made a
+/// document naming thousands of people quadratic).
+#[derive(Default)]
+struct ShorterForms {
+    forms: HashMap<String, Antecedent>,
+    /// A one-word form, or it with one letter deleted -> the forms it comes from.
+    near: HashMap<String, Vec<String>>,
+}
+
+impl ShorterForms {
+    fn insert(&mut self, form: &str, antecedent: Antecedent) {
+        let is_new = self.forms.insert(form.to_string(), antecedent).is_none();
+        if is_new && misspellable(form) {
+            for variant in one_deletion_variants(form) {
+                let forms = self.near.entry(variant).or_default();
+                if !forms.iter().any(|f| f == form) {
+                    forms.push(form.to_string());
+                }
+            }
+        }
+    }
+
+    /// A one-word form one edit (a letter inserted, deleted, replaced or
+    /// two swapped) from `key`, the first in order if several are.
+    fn one_edit_from(&self, key: &str, work: &mut Work) -> Option<&Antecedent> {
+        if !misspellable(key) {
+            return None;
+        }
+        let mut best: Option<&str> = None;
+        for variant in one_deletion_variants(key) {
+            work.link_probes += 1;
+            for form in self.near.get(&variant).into_iter().flatten() {
+                if best.is_some_and(|b| b <= form.as_str()) {
+                    continue;
+                }
+                work.link_edit_distances += 1;
+                if strsim::osa_distance(form, key) == 1 {
+                    best = Some(form);
+                }
+            }
+        }
+        best.and_then(|form| self.forms.get(form))
+    }
+}
+
+/// A one-word form long enough to be misspelt and still link, and short
+/// enough to be a word of a name.
+fn misspellable(word: &str) -> bool {
+    let letters = word.chars().take(MAX_FUZZY_WORD_LETTERS + 2).count();
+    !word.contains(' ') && (MIN_MISSPELT_SURNAME..=MAX_FUZZY_WORD_LETTERS + 1).contains(&letters)
+}
+
+/// `word` and every string made by deleting one of its letters. Two words
+/// one edit apart always share one of these (a swap of two neighbours too:
+/// deleting the same one of the pair from both leaves equal strings).
+fn one_deletion_variants(word: &str) -> Vec<String> {
+    let mut variants = vec![word.to_string()];
+    for (at, c) in word.char_indices() {
+        let mut variant = String::with_capacity(word.len());
+        variant.push_str(&word[..at]);
+        variant.push_str(&word[at + c.len_utf8()..]);
+        variants.push(variant);
+    }
+    variants
+}
+
 fn link_partial_names_and_acronyms(
     index: &Index,
     doc: &NormalizedText,
     text: &str,
     mentions: Vec<Candidate>,
-) -> Vec<Candidate> {
-    let mut shorter_forms: HashMap<String, Antecedent> = HashMap::new();
+    interrupt: &Interrupt<'_>,
+    work: &mut Work,
+) -> Result<Vec<Candidate>> {
+    let mut shorter_forms = ShorterForms::default();
     // A person is named again and again in one document: work out the
     // shorter forms of each written name once.
     let mut forms_of_name: HashMap<&str, Vec<String>> = HashMap::new();
     let mut acronyms: HashMap<String, Antecedent> = HashMap::new();
     let mut out: Vec<Candidate> = Vec::with_capacity(mentions.len());
     let mut next_mention = mentions.into_iter().peekable();
+    let mut paced = interrupt.paced();
     let mut i = 0;
     while i < doc.tokens.len() {
+        paced.at(doc.tokens[i].start)?;
         if let Some(mention) = next_mention.next_if(|m| m.first <= i) {
             let entity = &index.entities[mention.entity() as usize];
             let antecedent = |alias| Antecedent {
@@ -234,7 +311,7 @@ fn link_partial_names_and_acronyms(
                         .entry(name)
                         .or_insert_with(|| shorter_forms_of(name));
                     for form in forms.iter() {
-                        shorter_forms.insert(form.clone(), antecedent(alias));
+                        shorter_forms.insert(form, antecedent(alias));
                     }
                 }
             }
@@ -248,7 +325,7 @@ fn link_partial_names_and_acronyms(
             continue;
         }
         let limit = next_mention.peek().map_or(doc.tokens.len(), |m| m.first);
-        if let Some(found) = partial_name_at(doc, i, limit, &shorter_forms) {
+        if let Some(found) = partial_name_at(doc, i, limit, &shorter_forms, work) {
             i = found.end;
             out.push(found);
             continue;
@@ -275,7 +352,7 @@ fn link_partial_names_and_acronyms(
         i += 1;
     }
     out.sort_by_key(|m| m.start_byte);
-    out
+    Ok(out)
 }
 
 /// Shorter forms of a person's name: every run of up to three of its words,
@@ -320,9 +397,10 @@ fn partial_name_at(
     doc: &NormalizedText,
     i: usize,
     limit: usize,
-    shorter_forms: &HashMap<String, Antecedent>,
+    shorter_forms: &ShorterForms,
+    work: &mut Work,
 ) -> Option<Candidate> {
-    if shorter_forms.is_empty() {
+    if shorter_forms.forms.is_empty() {
         return None;
     }
     let longest = MAX_PARTIAL_WORDS.min(limit - i);
@@ -338,25 +416,15 @@ fn partial_name_at(
             continue;
         }
         let key = &doc.folded[tokens[0].folded.0..tokens[length - 1].folded.1];
-        let (antecedent, score) = match shorter_forms.get(key) {
+        work.link_probes += 1;
+        let (antecedent, score) = match shorter_forms.forms.get(key) {
             Some(antecedent) if length > 1 => (antecedent, score::PARTIAL_MULTI_WORD),
             Some(antecedent) => (antecedent, score::PARTIAL_ONE_WORD),
             // A hurried misspelling of a long surname ("Akhundzda" after
             // "Hibatullah Akhundzada"): one edit, words of seven letters or more.
-            None if length == 1 && key.chars().count() >= MIN_MISSPELT_SURNAME => {
-                // One edit changes the length by one byte or one letter at
-                // most: most forms are ruled out before the edit distance.
+            None if length == 1 => {
                 // The first form in order wins, whatever the map's order.
-                let Some((_, antecedent)) = shorter_forms
-                    .iter()
-                    .filter(|(form, _)| {
-                        form.len().abs_diff(key.len()) <= 4
-                            && !form.contains(' ')
-                            && form.chars().count() >= MIN_MISSPELT_SURNAME
-                            && strsim::osa_distance(form, key) == 1
-                    })
-                    .min_by_key(|(form, _)| form.as_str())
-                else {
+                let Some(antecedent) = shorter_forms.one_edit_from(key, work) else {
                     continue;
                 };
                 (antecedent, score::PARTIAL_MISSPELT)
@@ -428,6 +496,80 @@ fn defined_acronym(doc: &NormalizedText, text: &str, mention: &Candidate) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scan the deletion index replaces: every form compared with a
+    /// key of seven letters or more, the first in order of those one edit
+    /// away.
+    fn one_edit_by_scan<'f>(forms: &'f [String], key: &str) -> Option<&'f str> {
+        if key.chars().count() < MIN_MISSPELT_SURNAME {
+            return None;
+        }
+        forms
+            .iter()
+            .filter(|form| {
+                !form.contains(' ')
+                    && form.chars().count() >= MIN_MISSPELT_SURNAME
+                    && strsim::osa_distance(form, key) == 1
+            })
+            .map(String::as_str)
+            .min()
+    }
+
+    #[test]
+    fn the_deletion_index_finds_what_the_scan_found() {
+        let mut state: u64 = 11;
+        let mut next = |below: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % below
+        };
+        // Few letters, so that forms and keys are often one edit apart.
+        let letters = ['a', 'b', 'k', 'h', 'ā', 'ی'];
+        let word = |next: &mut dyn FnMut(u64) -> u64| -> String {
+            let length = 6 + next(4) as usize;
+            (0..length)
+                .map(|_| letters[next(letters.len() as u64) as usize])
+                .collect()
+        };
+        for round in 0..300 {
+            let mut forms: Vec<String> = (0..1 + next(12)).map(|_| word(&mut next)).collect();
+            forms.push("two words".to_string());
+            let mut index = ShorterForms::default();
+            for (n, form) in forms.iter().enumerate() {
+                let antecedent = Antecedent {
+                    entity: n as u32,
+                    alias: 0,
+                    span: (0, 0),
+                };
+                index.insert(form, antecedent);
+            }
+            for _ in 0..20 {
+                // A key near a form: one letter changed, dropped, added or
+                // two swapped, or an unrelated word.
+                let base: Vec<char> = forms[next(forms.len() as u64 - 1) as usize]
+                    .chars()
+                    .collect();
+                let mut key = base.clone();
+                let at = next(key.len() as u64 - 1) as usize;
+                match next(5) {
+                    0 => key[at] = letters[next(letters.len() as u64) as usize],
+                    1 => {
+                        key.remove(at);
+                    }
+                    2 => key.insert(at, letters[next(letters.len() as u64) as usize]),
+                    3 => key.swap(at, at + 1),
+                    _ => key = word(&mut next).chars().collect(),
+                }
+                let key: String = key.into_iter().collect();
+                let expected = one_edit_by_scan(&forms, &key).map(|form| index.forms[form].entity);
+                let got = index
+                    .one_edit_from(&key, &mut Work::default())
+                    .map(|a| a.entity);
+                assert_eq!(got, expected, "round {round}: {key} among {forms:?}");
+            }
+        }
+    }
 
     #[test]
     fn shorter_forms_table() {

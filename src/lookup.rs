@@ -9,11 +9,18 @@ use crate::error::{Error, Result};
 use crate::fuzzy::{fuzzy_score, max_name_distance, max_word_distance, stretch_allowed};
 use crate::index::{AliasKind, Index};
 use crate::normalize::normalize;
-use crate::resolve::normalisation_steps;
+use crate::resolve::{normalisation_steps, Work};
 use crate::types::{EntityType, MatchKind};
 
 /// Most candidates one lookup returns.
 pub const MAX_LIMIT: usize = 100;
+/// Longest name one lookup takes, in bytes of UTF-8. A name typed into a
+/// search box is a few words: the longest name in the table is 65
+/// characters ("Ministry for the Propagation of Virtue and the Prevention of
+/// Vice"), and the longest alias a table may hold is
+/// `table::MAX_NAME_CHARS` (256) characters, which is at most 1 KiB of UTF-8
+/// in any script. Anything longer is not a name.
+pub const MAX_NAME_BYTES: usize = 1024;
 /// Candidates returned when the caller does not say.
 pub const DEFAULT_LIMIT: usize = 10;
 /// Score of a one-word name that is part of a person's full name.
@@ -38,6 +45,29 @@ pub fn lookup(
     limit: usize,
     types: &[EntityType],
 ) -> Result<Vec<LookupCandidate>> {
+    lookup_counted(index, name, limit, types, &mut Work::default())
+}
+
+/// `lookup`, adding the work done to `work`: tests count work instead of
+/// timing it.
+#[doc(hidden)]
+pub fn lookup_counted(
+    index: &Index,
+    name: &str,
+    limit: usize,
+    types: &[EntityType],
+    work: &mut Work,
+) -> Result<Vec<LookupCandidate>> {
+    // Checked first: nothing of a long name is looked at.
+    if name.len() > MAX_NAME_BYTES {
+        return Err(Error::invalid_argument(
+            "name",
+            format!(
+                "{} bytes is over the maximum of {MAX_NAME_BYTES} bytes",
+                name.len()
+            ),
+        ));
+    }
     if !name.chars().any(char::is_alphanumeric) {
         return Err(Error::invalid_argument(
             "name",
@@ -53,6 +83,7 @@ pub fn lookup(
     let limit = if limit == 0 { DEFAULT_LIMIT } else { limit };
     let name = name.trim();
     let doc = normalize(name);
+    work.tokens += doc.tokens.len() as u64;
     let mut best: HashMap<u32, LookupCandidate> = HashMap::new();
     let mut offer = |candidate: LookupCandidate| {
         let entry = best
@@ -142,7 +173,10 @@ pub fn lookup(
                 .get(*w)
                 .map(|&id| vec![(id, 0)])
                 .unwrap_or_default();
-            found.extend(fuzzy.substitutes(w));
+            work.fuzzy_words += 1;
+            let (substitutes, cost) = fuzzy.substitutes_counted(w, work);
+            work.fuzzy_charged += cost;
+            found.extend(substitutes);
             found
         })
         .collect();
@@ -150,6 +184,7 @@ pub fn lookup(
     for (position, choices) in options.iter().enumerate() {
         for &(word, _) in choices {
             for &(pattern, at) in fuzzy.postings(word) {
+                work.alignments += 1;
                 if (at as usize != position && words.len() != 1) || !tried.insert(pattern) {
                     continue;
                 }

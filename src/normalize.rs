@@ -13,6 +13,9 @@
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
+use crate::error::Result;
+use crate::resolve::Interrupt;
+
 /// How a token is capitalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseShape {
@@ -82,6 +85,13 @@ fn is_word_char(c: char) -> bool {
 
 /// Splits `text` into tokens and builds both keys.
 pub fn normalize(text: &str) -> NormalizedText {
+    // The interrupt that never stops cannot fail.
+    normalize_until(text, &Interrupt::never()).unwrap_or_default()
+}
+
+/// `normalize`, asking `interrupt` once per `Interrupt::EVERY_BYTES`.
+pub fn normalize_until(text: &str, interrupt: &Interrupt<'_>) -> Result<NormalizedText> {
+    let mut paced = interrupt.paced();
     let mut out = NormalizedText {
         // English news averages about six bytes a word: one allocation, not a
         // dozen regrowths, for a typical document.
@@ -93,6 +103,7 @@ pub fn normalize(text: &str) -> NormalizedText {
     let mut pos = 0;
     let mut scratch = String::new();
     while pos < text.len() {
+        paced.at(pos)?;
         // Spaces and punctuation between words, byte by byte while ASCII.
         let byte = bytes[pos];
         if byte.is_ascii() {
@@ -121,13 +132,15 @@ pub fn normalize(text: &str) -> NormalizedText {
         push_token(&mut out, text, start, end, &mut scratch);
         pos = end;
     }
+    let mut paced = interrupt.paced();
     for i in 1..out.tokens.len() {
+        paced.at(out.tokens[i].start)?;
         let (previous, next) = (&out.tokens[i - 1], &out.tokens[i]);
-        let initial = text[previous.start..previous.end].chars().count() == 1;
+        let initial = text[previous.start..previous.end].chars().nth(1).is_none();
         out.tokens[i - 1].joined_to_next =
             names_continue_across(&text[previous.end..next.start], initial);
     }
-    out
+    Ok(out)
 }
 
 impl NormalizedText {

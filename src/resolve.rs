@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::fuzzy::fuzzy_candidates;
 use crate::index::{AliasKind, Index};
 use crate::link::link;
-use crate::normalize::{basic_key, folded_key, normalize};
+use crate::normalize::{basic_key, folded_key, normalize, normalize_until};
 use crate::settle::settle;
 use crate::types::{Alternative, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions};
 
@@ -19,11 +19,35 @@ use crate::types::{Alternative, MatchKind, Mention, NormalizedText, Resolution, 
 #[derive(Debug, Clone)]
 pub struct Resolver {
     index: Arc<Index>,
+    max_mentions: usize,
 }
 
 impl Resolver {
+    /// Most mentions one document may resolve to, by default: one per 32
+    /// bytes of the largest text the server takes (1 MiB). The evaluation
+    /// corpus, written to be dense with names, has one mention per 39 bytes
+    /// (27,600 in 1 MiB of it), and ordinary news far fewer; a text that is
+    /// one acronym repeated ("TTP " x 262,144, one per 4 bytes) is refused
+    /// before tens of megabytes of answer are built for it.
+    pub const DEFAULT_MAX_MENTIONS: usize = 32_768;
+
     pub fn new(index: Arc<Index>) -> Self {
-        Resolver { index }
+        Resolver {
+            index,
+            max_mentions: Self::DEFAULT_MAX_MENTIONS,
+        }
+    }
+
+    /// The same resolver with another limit on mentions per document: past
+    /// it a document is refused (`Error::LimitExceeded`) before its answer
+    /// is built.
+    pub fn with_max_mentions(mut self, max_mentions: usize) -> Self {
+        self.max_mentions = max_mentions;
+        self
+    }
+
+    pub fn max_mentions(&self) -> usize {
+        self.max_mentions
     }
 
     /// A resolver on the table embedded in the binary.
@@ -50,11 +74,24 @@ impl Resolver {
         options: &ResolveOptions,
         interrupt: &Interrupt<'_>,
     ) -> Result<Resolution> {
+        self.resolve_counted(text, options, interrupt, &mut Work::default())
+    }
+
+    /// `resolve_until`, adding the work done to `work`: tests count work
+    /// instead of timing it.
+    #[doc(hidden)]
+    pub fn resolve_counted(
+        &self,
+        text: &str,
+        options: &ResolveOptions,
+        interrupt: &Interrupt<'_>,
+        work: &mut Work,
+    ) -> Result<Resolution> {
         options.validate()?;
         // A bug in one document must not take down a stream or a batch: it
         // becomes this document's error, and the panic message is logged.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.resolve_unguarded(text, options, interrupt)
+            self.resolve_unguarded(text, options, interrupt, work)
         }))
         .unwrap_or_else(|panic| {
             let message = panic
@@ -74,19 +111,23 @@ impl Resolver {
         text: &str,
         options: &ResolveOptions,
         interrupt: &Interrupt<'_>,
+        work: &mut Work,
     ) -> Result<Resolution> {
         let index = &*self.index;
         interrupt.check()?;
-        let doc = normalize(text);
+        let doc = normalize_until(text, interrupt)?;
+        work.tokens += doc.tokens.len() as u64;
         interrupt.check()?;
-        let mut candidates = alias_candidates(index, &doc, text);
+        let mut candidates = alias_candidates(index, &doc, text, interrupt, work)?;
         interrupt.check()?;
         if options.fuzzy {
-            candidates.extend(fuzzy_candidates(index, &doc));
+            candidates.extend(fuzzy_candidates(index, &doc, interrupt, work)?);
             interrupt.check()?;
         }
+        work.candidates += candidates.len() as u64;
         let settled = settle(candidates);
-        let linked = link(index, &doc, text, settled);
+        interrupt.check()?;
+        let linked = link(index, &doc, text, settled, interrupt, work)?;
         interrupt.check()?;
         let kept: Vec<Candidate> = linked
             .into_iter()
@@ -98,7 +139,68 @@ impl Resolver {
                         .contains(&index.entities[c.entity() as usize].entity_type)
             })
             .collect();
-        Ok(emit(index, text, &kept, options.normalized_text))
+        // Refused before the answer is built: a text of one acronym
+        // repeated would otherwise build an answer of tens of megabytes
+        // that no client can take.
+        if kept.len() > self.max_mentions {
+            return Err(Error::LimitExceeded {
+                what: "mentions in one document".to_string(),
+                actual: kept.len(),
+                limit: self.max_mentions,
+            });
+        }
+        work.mentions += kept.len() as u64;
+        emit(index, text, &kept, options.normalized_text, interrupt)
+    }
+}
+
+/// Work done by one resolution or lookup, counted in units that each take a
+/// bounded time, so tests can show that work grows linearly with the text
+/// instead of timing it. Not a stable interface.
+#[doc(hidden)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Work {
+    /// Tokens of the text.
+    pub tokens: u64,
+    /// Steps through the alias tries (one per word of a candidate name).
+    pub trie_steps: u64,
+    /// Words whose fuzzy substitutes were asked for (cached or not).
+    pub fuzzy_words: u64,
+    /// Fuzzy work charged to the document's budget: deletion variants and
+    /// edit distances a word's substitutes take (charged the same whether
+    /// the thread's cache had them or not, so answers never depend on what
+    /// a thread saw before), and names aligned with the text.
+    pub fuzzy_charged: u64,
+    /// Deletion variants actually hashed (cache misses only).
+    pub deletion_hashes: u64,
+    /// Names aligned word by word against the text.
+    pub alignments: u64,
+    /// Whether the document ran out of fuzzy budget (the rest of it got
+    /// exact and normalised matches only).
+    pub fuzzy_budget_exhausted: bool,
+    /// Candidates before settling.
+    pub candidates: u64,
+    /// Shorter forms of names looked up and compared while linking.
+    pub link_probes: u64,
+    /// Edit distances computed while linking misspelt surnames.
+    pub link_edit_distances: u64,
+    /// Mentions emitted.
+    pub mentions: u64,
+}
+
+impl Work {
+    /// Every unit counted, for a bound on the whole.
+    pub fn total(&self) -> u64 {
+        self.tokens
+            + self.trie_steps
+            + self.fuzzy_words
+            + self.fuzzy_charged
+            + self.deletion_hashes
+            + self.alignments
+            + self.candidates
+            + self.link_probes
+            + self.link_edit_distances
+            + self.mentions
     }
 }
 
@@ -125,10 +227,45 @@ impl<'a> Interrupt<'a> {
     pub fn check(&self) -> Result<()> {
         (self.stop)()
     }
+
+    /// A pacer that asks this interrupt once per `EVERY_BYTES` of text
+    /// a stage gets through.
+    pub(crate) fn paced(&self) -> Paced<'_, 'a> {
+        Paced {
+            interrupt: self,
+            next: Self::EVERY_BYTES,
+        }
+    }
 }
 
-fn emit(index: &Index, text: &str, kept: &[Candidate], mode: NormalizedText) -> Resolution {
-    let offsets = UnitOffsets::new(text, kept);
+/// Asks an interrupt as a stage moves through the text: once the stage is
+/// past the next `Interrupt::EVERY_BYTES` mark.
+pub(crate) struct Paced<'i, 'a> {
+    interrupt: &'i Interrupt<'a>,
+    next: usize,
+}
+
+impl Paced<'_, '_> {
+    /// The stage has reached byte `at` of the text.
+    #[inline]
+    pub(crate) fn at(&mut self, at: usize) -> Result<()> {
+        if at >= self.next {
+            self.interrupt.check()?;
+            self.next = (at / Interrupt::EVERY_BYTES + 1) * Interrupt::EVERY_BYTES;
+        }
+        Ok(())
+    }
+}
+
+fn emit(
+    index: &Index,
+    text: &str,
+    kept: &[Candidate],
+    mode: NormalizedText,
+    interrupt: &Interrupt<'_>,
+) -> Result<Resolution> {
+    let offsets = UnitOffsets::new(text, kept, interrupt)?;
+    let mut paced = interrupt.paced();
     let mut mentions = Vec::with_capacity(kept.len());
     let mut normalized_text = match mode {
         NormalizedText::Omit => None,
@@ -136,6 +273,7 @@ fn emit(index: &Index, text: &str, kept: &[Candidate], mode: NormalizedText) -> 
     };
     let mut copied = 0;
     for candidate in kept {
+        paced.at(candidate.start_byte)?;
         if candidate.start_byte < copied {
             debug_assert!(false, "settled mentions overlap: {candidate:?}");
             continue;
@@ -205,12 +343,12 @@ fn emit(index: &Index, text: &str, kept: &[Candidate], mode: NormalizedText) -> 
     if let Some(normalized) = &mut normalized_text {
         normalized.push_str(&text[copied..]);
     }
-    Resolution {
+    Ok(Resolution {
         id: String::new(),
         mentions,
         normalized_text,
         table_version: index.version.clone(),
-    }
+    })
 }
 
 fn round(score: f32) -> f32 {
@@ -322,7 +460,7 @@ struct UnitOffsets {
 }
 
 impl UnitOffsets {
-    fn new(text: &str, mentions: &[Candidate]) -> Self {
+    fn new(text: &str, mentions: &[Candidate], interrupt: &Interrupt<'_>) -> Result<Self> {
         let mut wanted: Vec<usize> = mentions
             .iter()
             .flat_map(|m| [m.start_byte, m.end_byte])
@@ -332,7 +470,9 @@ impl UnitOffsets {
         let mut points = Vec::with_capacity(wanted.len());
         let (mut chars, mut units) = (0, 0);
         let mut next = wanted.iter().peekable();
+        let mut paced = interrupt.paced();
         for (byte, c) in text.char_indices() {
+            paced.at(byte)?;
             while let Some(&&w) = next.peek() {
                 if w > byte {
                     break;
@@ -346,7 +486,7 @@ impl UnitOffsets {
         for &w in next {
             points.push((w, chars, units));
         }
-        UnitOffsets { points }
+        Ok(UnitOffsets { points })
     }
 
     fn at(&self, byte: usize) -> (usize, usize) {

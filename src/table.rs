@@ -11,6 +11,28 @@ use crate::error::{Error, Result, TableError};
 use crate::normalize::basic_key;
 use crate::types::EntityType;
 
+/// Largest alias file read, in bytes. The synthetic table of a million
+/// aliases (`synth-table`, written as files of 50,000 entities) has files of
+/// about 4 MB; 64 MiB leaves room for files ten times as big while an alias
+/// file that is really `/dev/zero`, a log or a disk image is refused before
+/// it fills memory.
+pub const MAX_ALIAS_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Most names one entity may have, over all its lists. The entity with the
+/// most in the table has 23; 1,000 is room for any real one, while a
+/// million names on one entity (a generator gone wrong) are refused instead
+/// of taking gigabytes to check.
+pub const MAX_NAMES_PER_ENTITY: usize = 1_000;
+/// Longest name (canonical name, alias, acronym, native name), in
+/// characters. The longest in the table has 65 ("Ministry for the
+/// Propagation of Virtue and the Prevention of Vice"); a name four times
+/// that is still a name, while one of a megabyte would make every text that
+/// repeats its words slow to resolve.
+pub const MAX_NAME_CHARS: usize = 256;
+/// Longest entity id, in bytes (ids are ASCII). Every mention carries its
+/// entity's id, so an id of a megabyte would make every answer naming it
+/// huge; real ids are slugs of the name, the longest in the table 41 bytes.
+pub const MAX_ID_BYTES: usize = 128;
+
 /// The default table, embedded at build time from `aliases/*.toml`.
 const DEFAULT_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/default_aliases.rs"));
 
@@ -80,33 +102,48 @@ impl AliasTable {
     }
 
     /// Every `*.toml` file of a directory (not recursive), in name order.
+    /// A directory that cannot be listed, and a file that is not a regular
+    /// file, is too big or cannot be read, is a table error like a bad
+    /// record: the table is refused, never half read.
     pub fn from_dir(dir: &Path) -> Result<Self> {
-        let io = |source| Error::Io {
-            path: dir.display().to_string(),
-            source,
-        };
+        let dir_name = dir.display().to_string();
+        let refused =
+            |message: String| Error::InvalidTable(vec![TableError::new(&dir_name, message)]);
+        match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(meta) => {
+                return Err(refused(format!(
+                    "not a directory of alias files (it is {})",
+                    file_kind(&meta.file_type())
+                )))
+            }
+            Err(error) => return Err(refused(format!("cannot read the alias directory: {error}"))),
+        }
+        let listing_failed =
+            |error: std::io::Error| refused(format!("cannot list the alias directory: {error}"));
         let mut paths = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let path = entry.map_err(io)?.path();
+        for entry in std::fs::read_dir(dir).map_err(listing_failed)? {
+            let path = entry.map_err(listing_failed)?.path();
             if path.extension().is_some_and(|ext| ext == "toml") {
                 paths.push(path);
             }
         }
         paths.sort();
         if paths.is_empty() {
-            return Err(Error::InvalidTable(vec![TableError::new(
-                &dir.display().to_string(),
-                "directory holds no *.toml alias file",
-            )]));
+            return Err(refused("directory holds no *.toml alias file".to_string()));
         }
         let started = std::time::Instant::now();
         let mut sources = Vec::with_capacity(paths.len());
+        let mut errors = Vec::new();
         for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-            sources.push((path.display().to_string(), text));
+            let name = path.display().to_string();
+            match read_alias_file(&path, MAX_ALIAS_FILE_BYTES) {
+                Ok(text) => sources.push((name, text)),
+                Err(message) => errors.push(TableError::new(&name, message)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::InvalidTable(errors));
         }
         tracing::debug!(
             seconds = started.elapsed().as_secs_f64(),
@@ -202,11 +239,108 @@ impl AliasTable {
     }
 }
 
+/// The text of one alias file, or why it cannot be read. Only a regular
+/// file (or a symlink to one) is opened: opening a FIFO blocks until a
+/// writer comes, and a device such as `/dev/zero` never ends. The type is
+/// checked before opening and again on the open file, and at most
+/// `limit` bytes are read whatever the size said.
+fn read_alias_file(path: &Path, limit: u64) -> std::result::Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|error| format!("cannot read: {error}"))?;
+    let regular = |meta: &std::fs::Metadata| -> std::result::Result<(), String> {
+        if !meta.is_file() {
+            return Err(format!(
+                "not a regular file (it is {}); alias files must be regular files",
+                file_kind(&meta.file_type())
+            ));
+        }
+        if meta.len() > limit {
+            return Err(format!(
+                "{} bytes, over the limit of {limit} bytes for one alias file",
+                meta.len()
+            ));
+        }
+        Ok(())
+    };
+    regular(&meta)?;
+    let file = std::fs::File::open(path).map_err(|error| format!("cannot read: {error}"))?;
+    // Replaced between the check and the open: check what was opened.
+    regular(
+        &file
+            .metadata()
+            .map_err(|error| format!("cannot read: {error}"))?,
+    )?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot read: {error}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "grew past the limit of {limit} bytes for one alias file while being read"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|error| format!("not UTF-8 text: {error}"))
+}
+
+/// What kind of file this is, for an error message.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_symlink() {
+        "a symlink"
+    } else if kind.is_file() {
+        "a regular file"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// A character that has no place in a name: C0 and C1 controls (ESC, BEL,
+/// newline, DEL) and the bidirectional overrides, embeddings, isolates and
+/// marks that make a name display differently from what it matches (U+202E
+/// shows "Taliban" backwards). The zero-width joiners of Persian and Urdu
+/// spelling are letters' business and stay allowed.
+pub fn is_forbidden_in_name(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>) {
     let id = record.id.as_str();
     if id.trim().is_empty() {
         errors.push(TableError::new(file, "entity with an empty id").entity(&record.name));
         return;
+    }
+    if id.len() > MAX_ID_BYTES {
+        errors.push(
+            TableError::new(
+                file,
+                format!(
+                    "id of {} bytes, over the limit of {MAX_ID_BYTES} bytes",
+                    id.len()
+                ),
+            )
+            .entity(id),
+        );
     }
     if !id
         .chars()
@@ -226,6 +360,63 @@ fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>)
         errors.push(
             TableError::new(file, "empty canonical name (no letter or digit to match)").entity(id),
         );
+    }
+    let names = std::iter::once(&record.name)
+        .chain(&record.aliases)
+        .chain(&record.acronyms)
+        .chain(&record.native)
+        .chain(&record.weak)
+        .chain(&record.ambiguous)
+        .chain(&record.not);
+    let count = 1
+        + record.aliases.len()
+        + record.acronyms.len()
+        + record.native.len()
+        + record.weak.len()
+        + record.ambiguous.len()
+        + record.not.len();
+    if count > MAX_NAMES_PER_ENTITY {
+        errors.push(
+            TableError::new(
+                file,
+                format!(
+                    "{count} names (canonical, aliases, acronyms, native, weak, ambiguous, not), \
+                     over the limit of {MAX_NAMES_PER_ENTITY} names per entity"
+                ),
+            )
+            .entity(id),
+        );
+        // Each of a million names is not checked and reported on its own.
+        return;
+    }
+    for name in names {
+        let chars = name.chars().count();
+        if chars > MAX_NAME_CHARS {
+            errors.push(
+                TableError::new(
+                    file,
+                    format!(
+                        "name of {chars} characters, over the limit of {MAX_NAME_CHARS} characters"
+                    ),
+                )
+                .entity(id)
+                .alias(name),
+            );
+        }
+        if let Some(bad) = name.chars().find(|&c| is_forbidden_in_name(c)) {
+            errors.push(
+                TableError::new(
+                    file,
+                    format!(
+                        "name holds the control character U+{:04X}; names may not hold control \
+                         or bidirectional formatting characters",
+                        bad as u32
+                    ),
+                )
+                .entity(id)
+                .alias(name),
+            );
+        }
     }
     let lists: [(&str, &Vec<String>); 6] = [
         ("aliases", &record.aliases),
