@@ -921,3 +921,142 @@ where
             .map_or_else(|| SizeHint::with_exact(0), HttpBody::size_hint)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    /// Where the fake handler panics, quoting its request as slicing does.
+    #[derive(Clone, Copy, Debug)]
+    enum PanicsIn {
+        Call,
+        Future,
+        Body,
+        Nowhere,
+    }
+
+    /// A response body that panics on its first poll.
+    struct PanickingBody;
+
+    impl HttpBody for PanickingBody {
+        type Data = Bytes;
+        type Error = Status;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+            panic!("byte index 1 is not a char boundary of `secret a€`")
+        }
+    }
+
+    #[derive(Clone)]
+    struct Handler(PanicsIn);
+
+    impl Service<Request<Body>> for Handler {
+        type Response = Response<Body>;
+        type Error = std::convert::Infallible;
+        type Future =
+            Pin<Box<dyn Future<Output = Result<Response<Body>, Self::Error>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: Request<Body>) -> Self::Future {
+            match self.0 {
+                PanicsIn::Call => panic!("secret a€ in call"),
+                PanicsIn::Future => Box::pin(async { panic!("secret a€ in the handler") }),
+                PanicsIn::Body => Box::pin(async { Ok(Response::new(Body::new(PanickingBody))) }),
+                PanicsIn::Nowhere => Box::pin(async {
+                    let mut trailers = http::HeaderMap::new();
+                    trailers.insert("grpc-status", "0".parse().unwrap());
+                    Ok(Response::new(Body::new(Trailers(Some(trailers)))))
+                }),
+            }
+        }
+    }
+
+    struct Trailers(Option<http::HeaderMap>);
+
+    impl HttpBody for Trailers {
+        type Data = Bytes;
+        type Error = Status;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+            Poll::Ready(self.0.take().map(|t| Ok(Frame::trailers(t))))
+        }
+    }
+
+    /// The grpc-status of a response: in its headers, or else its trailers.
+    async fn grpc_status(response: Response<Body>) -> (http::StatusCode, Option<String>, String) {
+        let (parts, body) = response.into_parts();
+        let mut found = parts.headers.get("grpc-status").cloned();
+        let mut message = parts
+            .headers
+            .get("grpc-message")
+            .map(|m| m.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let mut body = std::pin::pin!(body);
+        while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+            if let Ok(trailers) = frame.unwrap().into_trailers() {
+                found = trailers.get("grpc-status").cloned();
+                message = trailers
+                    .get("grpc-message")
+                    .map(|m| m.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+            }
+        }
+        let status = found.map(|s| s.to_str().unwrap().to_string());
+        (parts.status, status, message)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_internal_without_echoing_the_request() {
+        let cases = [
+            (PanicsIn::Call, "13"),
+            (PanicsIn::Future, "13"),
+            (PanicsIn::Body, "13"),
+            (PanicsIn::Nowhere, "0"),
+        ];
+        for (panics_in, expected) in cases {
+            let mut service = CatchPanicLayer.layer(Handler(panics_in));
+            let request = Request::builder()
+                .uri("/entityresolution.v1.EntityResolverService/ListEntities")
+                .body(Body::empty())
+                .unwrap();
+            let response = service.call(request).await.unwrap();
+            if expected == "13" && !matches!(panics_in, PanicsIn::Body) {
+                assert_eq!(
+                    response.headers().get(http::header::CONTENT_TYPE).unwrap(),
+                    "application/grpc",
+                    "{panics_in:?}"
+                );
+            }
+            let (http_status, code, message) = grpc_status(response).await;
+            assert_eq!(http_status, http::StatusCode::OK, "{panics_in:?}");
+            assert_eq!(code.as_deref(), Some(expected), "{panics_in:?}");
+            assert!(!message.contains("secret"), "{panics_in:?}: {message}");
+        }
+    }
+
+    /// The idle rule counts calls: none in progress from the start, one
+    /// while a call's response is alive, none again after it ends.
+    #[test]
+    fn calls_in_progress_hold_a_connection_busy() {
+        let calls = Arc::new(ConnectionCalls::new());
+        assert!(calls.idle_since().is_some());
+        let first = calls.begin();
+        let second = calls.begin();
+        assert!(calls.idle_since().is_none());
+        drop(first);
+        assert!(calls.idle_since().is_none());
+        drop(second);
+        assert!(calls.idle_since().is_some());
+    }
+}

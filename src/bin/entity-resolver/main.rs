@@ -17,6 +17,7 @@ use entity_resolver::client;
 use entity_resolver::proto::ReloadTableRequest;
 use entity_resolver::reload::{Reloader, TableSource};
 use entity_resolver::server::{serve_with, Limits, ServeConfig, Stopped, DEFAULT_DRAIN};
+use entity_resolver::transport::Transport;
 use entity_resolver::{
     eval, lookup, AliasTable, EntityType, Error, Index, NormalizedText, ResolveOptions, Resolver,
 };
@@ -112,6 +113,8 @@ enum Command {
         /// this address, e.g. 127.0.0.1:9100. Off when absent.
         #[arg(long, env = "ENTITY_RESOLVER_METRICS_ADDR")]
         metrics_addr: Option<SocketAddr>,
+        #[command(flatten)]
+        transport: TransportArgs,
     },
     /// Ask a running server to reload its alias table (AdminService/ReloadTable).
     ///
@@ -230,6 +233,63 @@ enum Command {
     Loadgen(loadgen::LoadgenArgs),
 }
 
+/// Connection limits and timeouts of `serve` (both ports).
+#[derive(clap::Args)]
+struct TransportArgs {
+    /// Connections open at once on the gRPC port; one more is closed at
+    /// once (logged, counted in entity_resolver_connections_refused_total).
+    #[arg(long, env = "ENTITY_RESOLVER_MAX_CONNECTIONS", default_value_t = Transport::default().max_connections, value_parser = at_least_one)]
+    max_connections: usize,
+    /// Connections open at once on the metrics port.
+    #[arg(long, env = "ENTITY_RESOLVER_MAX_METRICS_CONNECTIONS", default_value_t = Transport::default().max_metrics_connections, value_parser = at_least_one)]
+    max_metrics_connections: usize,
+    /// Seconds a new connection may stay silent before its first bytes; on
+    /// the metrics port, seconds a connection may stay silent at any time.
+    #[arg(long, env = "ENTITY_RESOLVER_HEADER_TIMEOUT_SECONDS", default_value_t = Transport::default().header_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    header_timeout_seconds: f64,
+    /// Seconds a gRPC connection may stay open with no call in progress.
+    #[arg(long, env = "ENTITY_RESOLVER_IDLE_TIMEOUT_SECONDS", default_value_t = Transport::default().idle_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    idle_timeout_seconds: f64,
+    /// Seconds the request of a unary call may take to arrive whole; later,
+    /// the call ends with DEADLINE_EXCEEDED.
+    #[arg(long, env = "ENTITY_RESOLVER_REQUEST_TIMEOUT_SECONDS", default_value_t = Transport::default().request_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    request_timeout_seconds: f64,
+    /// Seconds without a frame from a client before the server pings it
+    /// (HTTP/2 PING).
+    #[arg(long, env = "ENTITY_RESOLVER_KEEPALIVE_SECONDS", default_value_t = Transport::default().keepalive_interval.as_secs_f64(), value_parser = positive_seconds)]
+    keepalive_seconds: f64,
+    /// Seconds a ping may go unanswered before the connection is closed.
+    #[arg(long, env = "ENTITY_RESOLVER_KEEPALIVE_TIMEOUT_SECONDS", default_value_t = Transport::default().keepalive_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    keepalive_timeout_seconds: f64,
+}
+
+impl TransportArgs {
+    fn transport(&self) -> Transport {
+        let seconds = std::time::Duration::from_secs_f64;
+        Transport {
+            max_connections: self.max_connections,
+            max_metrics_connections: self.max_metrics_connections,
+            header_timeout: seconds(self.header_timeout_seconds),
+            idle_timeout: seconds(self.idle_timeout_seconds),
+            request_timeout: seconds(self.request_timeout_seconds),
+            keepalive_interval: seconds(self.keepalive_seconds),
+            keepalive_timeout: seconds(self.keepalive_timeout_seconds),
+            ..Transport::default()
+        }
+    }
+}
+
+/// A timeout of zero would close every connection at once; one that
+/// overflows a `Duration` is surely a typo.
+fn positive_seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && std::time::Duration::try_from_secs_f64(seconds).is_ok() => {
+            Ok(seconds)
+        }
+        _ => Err(format!("{value:?} is not a positive number of seconds")),
+    }
+}
+
 #[derive(clap::Args)]
 struct OptionArgs {
     /// Drop mentions scoring below this (0 to 1).
@@ -341,6 +401,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             tls_cert,
             tls_key,
             metrics_addr,
+            transport,
         } => {
             init_tracing(log_format);
             let drain = std::time::Duration::try_from_secs_f64(drain_seconds).map_err(|_| {
@@ -395,6 +456,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     admin_token,
                     tls,
                     drain,
+                    transport: transport.transport(),
                     ..config
                 },
             ))
