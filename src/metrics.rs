@@ -585,8 +585,10 @@ impl<B: Body> Body for WatchedRequest<B> {
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
         let frame = ready!(this.inner.poll_frame(cx));
-        if let (Some(Err(_)), Some(gone)) = (&frame, this.client_gone.take()) {
-            gone.store(true, AtomicOrdering::SeqCst);
+        if let Some(Err(_)) = &frame {
+            if let Some(gone) = this.client_gone.take() {
+                gone.store(true, AtomicOrdering::SeqCst);
+            }
         }
         Poll::Ready(frame)
     }
@@ -770,7 +772,7 @@ mod tests {
             // Reads the request as tonic does before a handler runs.
             let mut body = std::pin::pin!(request.into_body());
             let mut cx = Context::from_waker(std::task::Waker::noop());
-            let _ = body.as_mut().poll_frame(&mut cx);
+            while let Poll::Ready(Some(Ok(_))) = body.as_mut().poll_frame(&mut cx) {}
             let answer = &self.0;
             let mut frames: VecDeque<_> = (0..answer.messages)
                 .map(|_| Frame::data(b"message".as_slice()))
@@ -801,18 +803,25 @@ mod tests {
 
     const RESOLVE: &str = "/entityresolution.v1.EntityResolverService/Resolve";
 
-    /// A request body that breaks off, as hyper's does when the client
-    /// closes its connection mid-request.
-    struct BrokenOff;
+    /// A request body that breaks off after its first bytes, as hyper's
+    /// does when the client closes its connection mid-request.
+    struct BrokenOff {
+        sent: bool,
+    }
 
     impl Body for BrokenOff {
         type Data = tonic::codegen::Bytes;
         type Error = std::io::Error;
 
         fn poll_frame(
-            self: Pin<&mut Self>,
+            mut self: Pin<&mut Self>,
             _: &mut Context<'_>,
         ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+            if !std::mem::replace(&mut self.sent, true) {
+                return Poll::Ready(Some(Ok(Frame::data(
+                    tonic::codegen::Bytes::from_static(&[0, 0, 0, 0, 100, 0x0a]),
+                ))));
+            }
             Poll::Ready(Some(Err(std::io::Error::other(
                 "connection closed before message completed",
             ))))
@@ -823,7 +832,7 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let mut service = MetricsLayer::new(metrics.clone()).layer(FakeServer(answer));
         let body = match reading {
-            Reading::RequestBrokenOff => tonic::body::Body::new(BrokenOff),
+            Reading::RequestBrokenOff => tonic::body::Body::new(BrokenOff { sent: false }),
             _ => tonic::body::Body::empty(),
         };
         let request = Request::builder().uri(path).body(body).unwrap();
