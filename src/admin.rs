@@ -416,7 +416,10 @@ mod tests {
                 status(outcome.unwrap_err()).code()
             })
             .collect();
-        let looked_at = codes.iter().filter(|&&c| c == Code::Unauthenticated).count();
+        let looked_at = codes
+            .iter()
+            .filter(|&&c| c == Code::Unauthenticated)
+            .count();
         let held_back = codes
             .iter()
             .filter(|&&c| c == Code::ResourceExhausted)

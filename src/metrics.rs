@@ -818,9 +818,9 @@ mod tests {
             _: &mut Context<'_>,
         ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
             if !std::mem::replace(&mut self.sent, true) {
-                return Poll::Ready(Some(Ok(Frame::data(
-                    tonic::codegen::Bytes::from_static(&[0, 0, 0, 0, 100, 0x0a]),
-                ))));
+                return Poll::Ready(Some(Ok(Frame::data(tonic::codegen::Bytes::from_static(
+                    &[0, 0, 0, 0, 100, 0x0a],
+                )))));
             }
             Poll::Ready(Some(Err(std::io::Error::other(
                 "connection closed before message completed",

@@ -422,7 +422,9 @@ pub async fn serve_with(
     };
     let (sever, severed) = tokio::sync::watch::channel(false);
     let incoming = Incoming::new(listener, Port::Grpc, &transport, severed.clone());
-    service.metrics().watch_connections(Port::Grpc, incoming.counts());
+    service
+        .metrics()
+        .watch_connections(Port::Grpc, incoming.counts());
     // The metrics endpoint stops when this function returns and drops
     // `_stop_metrics`: it answers scrapes through the drain.
     let (_stop_metrics, metrics_stop) = tokio::sync::oneshot::channel::<()>();

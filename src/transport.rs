@@ -330,7 +330,10 @@ fn is_out_of_files(error: &std::io::Error) -> bool {
         const ENFILE: i32 = 23;
         const ENOBUFS: i32 = 105;
         const ENOMEM: i32 = 12;
-        matches!(error.raw_os_error(), Some(EMFILE | ENFILE | ENOBUFS | ENOMEM))
+        matches!(
+            error.raw_os_error(),
+            Some(EMFILE | ENFILE | ENOBUFS | ENOMEM)
+        )
     }
     #[cfg(not(unix))]
     {
@@ -385,7 +388,10 @@ impl ConnectionCalls {
 
     /// Since when the connection has had no call, if it has none now.
     fn idle_since(&self) -> Option<Instant> {
-        let since = *self.idle_since.lock().unwrap_or_else(PoisonError::into_inner);
+        let since = *self
+            .idle_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         (self.in_progress.load(Ordering::SeqCst) == 0).then_some(since)
     }
 }
@@ -397,7 +403,11 @@ impl Drop for CallInProgress {
     fn drop(&mut self) {
         // The time is set before the count drops, so a timer that sees no
         // call in progress never reads an idle time older than this call.
-        *self.0.idle_since.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        *self
+            .0
+            .idle_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
         self.0.in_progress.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -500,9 +510,10 @@ impl<IO> Guarded<IO> {
         while self.cut.is_none() && self.timer.as_mut().poll(cx).is_ready() {
             let now = Instant::now();
             let (due, reason) = match (self.rules, self.heard) {
-                (ConnectionRules::Calls { header, .. }, None) => {
-                    (self.opened + header, "nothing received within the header timeout")
-                }
+                (ConnectionRules::Calls { header, .. }, None) => (
+                    self.opened + header,
+                    "nothing received within the header timeout",
+                ),
                 (ConnectionRules::Calls { idle, .. }, Some(_)) => match self.calls.idle_since() {
                     Some(since) => (since + idle, "no call for the idle timeout"),
                     // Busy: look again one idle timeout from now.
@@ -799,7 +810,11 @@ fn log_panic(method: &str, payload: &(dyn Any + Send)) {
     } else {
         "other"
     };
-    tracing::error!(method, payload = kind, "a handler panicked: answered INTERNAL");
+    tracing::error!(
+        method,
+        payload = kind,
+        "a handler panicked: answered INTERNAL"
+    );
 }
 
 impl<S, B, ResBody> tower_service::Service<Request<B>> for CatchPanic<S>
@@ -958,8 +973,7 @@ mod tests {
     impl Service<Request<Body>> for Handler {
         type Response = Response<Body>;
         type Error = std::convert::Infallible;
-        type Future =
-            Pin<Box<dyn Future<Output = Result<Response<Body>, Self::Error>> + Send>>;
+        type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Self::Error>> + Send>>;
 
         fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
             Poll::Ready(Ok(()))

@@ -222,8 +222,8 @@ async fn raw_call(url: &str, body: tonic::body::Body) -> (Option<Code>, String) 
         return found;
     }
     let mut body = std::pin::pin!(body);
-    while let Some(frame) = std::future::poll_fn(|cx| http_body::Body::poll_frame(body.as_mut(), cx))
-        .await
+    while let Some(frame) =
+        std::future::poll_fn(|cx| http_body::Body::poll_frame(body.as_mut(), cx)).await
     {
         if let Ok(trailers) = frame.unwrap().into_trailers() {
             return status_of(&trailers).unwrap_or((None, String::new()));
@@ -334,7 +334,8 @@ fn connections_over_the_limit_are_closed_at_once_on_both_ports() {
 
     drop(metrics_held);
     drop(held);
-    let refused = |port: &str| format!("entity_resolver_connections_refused_total{{port=\"{port}\"}}");
+    let refused =
+        |port: &str| format!("entity_resolver_connections_refused_total{{port=\"{port}\"}}");
     let open = |port: &str| format!("entity_resolver_open_connections{{port=\"{port}\"}}");
     let text = scrape_until(&server.metrics_url, |text| {
         sample(text, &open("grpc")) == 0.0 && sample(text, &open("metrics")) == 1.0
@@ -471,7 +472,10 @@ fn a_length_prefix_of_4_gb_is_refused_with_out_of_range() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let prefix = Bytes::from_static(&[0, 0xff, 0xff, 0xff, 0xff]);
     for (name, body) in [
-        ("prefix, then the end", tonic::body::Body::new(Whole(Some(prefix.clone())))),
+        (
+            "prefix, then the end",
+            tonic::body::Body::new(Whole(Some(prefix.clone()))),
+        ),
         (
             "prefix, then nothing",
             tonic::body::Body::new(Stalled {
@@ -502,8 +506,15 @@ fn a_page_token_with_a_multibyte_character_is_invalid_argument() {
                 })
                 .await
                 .unwrap_err();
-            assert_eq!(refused.code(), Code::InvalidArgument, "{token}: {refused:?}");
-            assert!(refused.message().contains("page_token"), "{token}: {refused:?}");
+            assert_eq!(
+                refused.code(),
+                Code::InvalidArgument,
+                "{token}: {refused:?}"
+            );
+            assert!(
+                refused.message().contains("page_token"),
+                "{token}: {refused:?}"
+            );
         }
         // The server is still there.
         let page = client
@@ -599,7 +610,11 @@ fn admin_failures_are_limited_per_address() {
             (FREE_FAILURES as usize + 1..=FREE_FAILURES as usize + 2).contains(&looked_at),
             "{outcomes:?}"
         );
-        assert_eq!(count(Code::ResourceExhausted), 20 - looked_at, "{outcomes:?}");
+        assert_eq!(
+            count(Code::ResourceExhausted),
+            20 - looked_at,
+            "{outcomes:?}"
+        );
         let mut operator = admin_from(&server.url, "127.0.0.2").await;
         assert_eq!(reload_with(&mut operator, "the-right-token").await, Ok(()));
     });
@@ -619,7 +634,13 @@ struct Serving {
 impl Serving {
     fn start(drain_seconds: &str) -> Serving {
         let mut child = Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--drain-seconds", drain_seconds])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--drain-seconds",
+                drain_seconds,
+            ])
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -665,7 +686,13 @@ impl Serving {
     fn logged(&self, text: &str) -> bool {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if self.log.lock().unwrap().iter().any(|line| line.contains(text)) {
+            if self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|line| line.contains(text))
+            {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -718,8 +745,11 @@ async fn open_stream(url: &str) -> impl Sized {
 #[test]
 fn a_second_signal_exits_at_once() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    for (first, second, expected) in [("TERM", "TERM", 143), ("INT", "INT", 130), ("TERM", "INT", 130)]
-    {
+    for (first, second, expected) in [
+        ("TERM", "TERM", 143),
+        ("INT", "INT", 130),
+        ("TERM", "INT", 130),
+    ] {
         let mut serving = Serving::start("600");
         let _in_flight = runtime.block_on(open_stream(&serving.url));
         serving.signal(first);
