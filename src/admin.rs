@@ -5,12 +5,20 @@
 //! digests are compared in constant time, so the time a wrong guess takes
 //! says nothing about the token, its contents or its length.
 //!
+//! Failed authentications are limited per peer address (`FailedLogins`):
+//! past a few, that address waits, longer after each further failure, so a
+//! guesser gets a handful of tries a minute instead of thousands a second,
+//! while the operator, from another address, is never locked out.
+//!
 //! A server started without a token refuses every admin call with
 //! PERMISSION_DENIED: no token must not mean "anyone may reload". SIGHUP
 //! still reloads, since sending it needs local access to the process.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -23,6 +31,7 @@ use crate::proto;
 use crate::proto::admin_service_server::{AdminService, AdminServiceServer};
 use crate::reload::Reloader;
 use crate::server::status;
+use crate::transport::PeerInfo;
 
 /// The metadata key that carries the token, as "Bearer <token>".
 pub const AUTHORIZATION: &str = "authorization";
@@ -101,15 +110,168 @@ pub fn authorize(token: Option<&AdminToken>, metadata: &MetadataMap) -> Result<(
     }
 }
 
+/// Failed authentications an address may make before it has to wait. A
+/// person mistyping or pasting the wrong file needs a few tries, not more.
+pub const FREE_FAILURES: u32 = 5;
+/// The first wait, doubled with each further failure.
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait: a guesser gets about one try a minute, an operator who
+/// fixed the token waits at most this long.
+pub const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Addresses remembered at once. An entry is about 64 bytes, so the table
+/// stays under a megabyte whoever sends what; past it the address that
+/// failed longest ago is forgotten.
+pub const MAX_REMEMBERED: usize = 10_000;
+/// An address whose last failure is this old starts again from zero.
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+
+/// Failed admin authentications by peer address.
+///
+/// IPv6 addresses count by their /64 network: one host usually holds a
+/// whole /64 and could otherwise take a fresh address for every try.
+/// Behind a proxy every client has the proxy's address, and the limit then
+/// holds for them all together.
+#[derive(Debug)]
+pub struct FailedLogins {
+    by_peer: Mutex<HashMap<IpAddr, Failures>>,
+    capacity: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    /// No admin call from this address is looked at before this.
+    wait_until: Option<Instant>,
+}
+
+impl Default for FailedLogins {
+    fn default() -> Self {
+        Self::with_capacity(MAX_REMEMBERED)
+    }
+}
+
+impl FailedLogins {
+    pub fn with_capacity(capacity: usize) -> Self {
+        FailedLogins {
+            by_peer: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Addresses remembered now.
+    pub fn remembered(&self) -> usize {
+        self.table().len()
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Failures>> {
+        self.by_peer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Refuses the call while `peer` has to wait.
+    fn check(&self, peer: IpAddr, now: Instant) -> Result<(), Error> {
+        let table = self.table();
+        match table.get(&peer_key(peer)) {
+            Some(Failures {
+                count,
+                wait_until: Some(until),
+                ..
+            }) if *until > now => Err(Error::LimitExceeded {
+                what: format!(
+                    "failed admin authentications from {peer} (retry in {} s)",
+                    (*until - now).as_secs_f64().ceil() as u64
+                ),
+                actual: *count as usize,
+                limit: FREE_FAILURES as usize,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, peer: IpAddr, now: Instant) {
+        let mut table = self.table();
+        let key = peer_key(peer);
+        if !table.contains_key(&key) && table.len() >= self.capacity {
+            table.retain(|_, failures| now.duration_since(failures.last) < FORGET_AFTER);
+            if table.len() >= self.capacity {
+                let oldest = table
+                    .iter()
+                    .min_by_key(|(_, failures)| failures.last)
+                    .map(|(&key, _)| key);
+                if let Some(oldest) = oldest {
+                    table.remove(&oldest);
+                }
+            }
+        }
+        let failures = table.entry(key).or_insert(Failures {
+            count: 0,
+            last: now,
+            wait_until: None,
+        });
+        if now.duration_since(failures.last) >= FORGET_AFTER {
+            failures.count = 0;
+        }
+        failures.count = failures.count.saturating_add(1);
+        failures.last = now;
+        failures.wait_until = (failures.count > FREE_FAILURES).then(|| {
+            let doublings = (failures.count - FREE_FAILURES - 1).min(16);
+            now + (FIRST_WAIT * (1 << doublings)).min(MAX_WAIT)
+        });
+    }
+
+    fn succeeded(&self, peer: IpAddr) {
+        self.table().remove(&peer_key(peer));
+    }
+}
+
+fn peer_key(peer: IpAddr) -> IpAddr {
+    match peer {
+        IpAddr::V4(_) => peer,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+    }
+}
+
 /// The interceptor in front of AdminService (and nothing else).
 #[derive(Debug, Clone)]
 pub struct Guard {
     token: Option<AdminToken>,
+    failures: Arc<FailedLogins>,
+}
+
+impl Guard {
+    fn authorize(
+        &self,
+        peer: Option<IpAddr>,
+        metadata: &MetadataMap,
+        now: Instant,
+    ) -> Result<(), Error> {
+        if let Some(peer) = peer {
+            self.failures.check(peer, now)?;
+        }
+        let outcome = authorize(self.token.as_ref(), metadata);
+        match (&outcome, peer) {
+            (Ok(()), Some(peer)) => self.failures.succeeded(peer),
+            (Err(Error::Unauthenticated(_)), Some(peer)) => {
+                self.failures.failed(peer, now);
+                tracing::warn!(%peer, "admin call with a wrong or missing token refused");
+            }
+            _ => {}
+        }
+        outcome
+    }
 }
 
 impl tonic::service::Interceptor for Guard {
     fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
-        authorize(self.token.as_ref(), request.metadata()).map_err(status)?;
+        let peer = PeerInfo::of(request.extensions())
+            .and_then(PeerInfo::remote_addr)
+            .or_else(|| request.remote_addr())
+            .map(|addr| addr.ip());
+        self.authorize(peer, request.metadata(), Instant::now())
+            .map_err(status)?;
         Ok(request)
     }
 }
@@ -125,7 +287,17 @@ impl Admin {
         reloader: Arc<Reloader>,
         token: Option<AdminToken>,
     ) -> InterceptedService<AdminServiceServer<Admin>, Guard> {
-        AdminServiceServer::with_interceptor(Admin { reloader }, Guard { token })
+        Self::into_server_with(reloader, token, Arc::default())
+    }
+
+    /// The service behind its guard, counting failed authentications in
+    /// `failures`.
+    pub fn into_server_with(
+        reloader: Arc<Reloader>,
+        token: Option<AdminToken>,
+        failures: Arc<FailedLogins>,
+    ) -> InterceptedService<AdminServiceServer<Admin>, Guard> {
+        AdminServiceServer::with_interceptor(Admin { reloader }, Guard { token, failures })
     }
 }
 
@@ -218,6 +390,81 @@ mod tests {
             let outcome = authorize(configured, &metadata).map_err(|e| status(e).code());
             assert_eq!(outcome.err(), case.refused, "{}", case.name);
         }
+    }
+
+    fn bearer(token: &str) -> MetadataMap {
+        let mut metadata = MetadataMap::new();
+        metadata.insert(AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        metadata
+    }
+
+    /// A guesser is held back; another address with the right token is
+    /// not; the right token from the guesser's address waits like a guess.
+    #[test]
+    fn failed_authentications_are_limited_per_address() {
+        let guard = Guard {
+            token: Some(AdminToken::new("right")),
+            failures: Arc::default(),
+        };
+        // One moment for every try: the waits are not over in between.
+        let now = Instant::now();
+        let guesser: IpAddr = "192.0.2.7".parse().unwrap();
+        let operator: IpAddr = "198.51.100.1".parse().unwrap();
+        let codes: Vec<Code> = (0..20)
+            .map(|i| {
+                let outcome = guard.authorize(Some(guesser), &bearer(&format!("guess-{i}")), now);
+                status(outcome.unwrap_err()).code()
+            })
+            .collect();
+        let looked_at = codes
+            .iter()
+            .filter(|&&c| c == Code::Unauthenticated)
+            .count();
+        let held_back = codes
+            .iter()
+            .filter(|&&c| c == Code::ResourceExhausted)
+            .count();
+        assert_eq!(looked_at, FREE_FAILURES as usize + 1, "{codes:?}");
+        assert_eq!(held_back, 20 - looked_at, "{codes:?}");
+        assert!(guard
+            .authorize(Some(operator), &bearer("right"), now)
+            .is_ok());
+        let waiting = guard
+            .authorize(Some(guesser), &bearer("right"), now)
+            .unwrap_err();
+        assert_eq!(status(waiting).code(), Code::ResourceExhausted);
+        // Another address of the guesser's IPv6 /64 waits with it.
+        let guesser_v6: IpAddr = "2001:db8::1".parse().unwrap();
+        let same_network: IpAddr = "2001:db8::ffff:2".parse().unwrap();
+        for i in 0..=FREE_FAILURES {
+            let _ = guard.authorize(Some(guesser_v6), &bearer(&format!("guess-{i}")), now);
+        }
+        let waiting = guard
+            .authorize(Some(same_network), &bearer("guess"), now)
+            .unwrap_err();
+        assert_eq!(status(waiting).code(), Code::ResourceExhausted);
+    }
+
+    #[test]
+    fn waits_double_up_to_the_maximum_and_the_table_stays_bounded() {
+        let failures = FailedLogins::with_capacity(3);
+        let peer: IpAddr = "192.0.2.1".parse().unwrap();
+        let start = Instant::now();
+        let mut waits = Vec::new();
+        for i in 0..(FREE_FAILURES + 10) {
+            // Each try comes when the previous wait is over.
+            let now = start + Duration::from_secs(61 * u64::from(i));
+            assert!(failures.check(peer, now).is_ok(), "try {i}");
+            failures.failed(peer, now);
+            let until = failures.table()[&peer].wait_until;
+            waits.push(until.map_or(0, |until| (until - now).as_secs()));
+        }
+        let expected: Vec<u64> = [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60, 60].to_vec();
+        assert_eq!(waits, expected);
+        for i in 0..10u8 {
+            failures.failed(IpAddr::from([10, 0, 0, i]), start);
+        }
+        assert_eq!(failures.remembered(), 3);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod server;
 pub mod settle;
 pub mod synth;
 pub mod table;
+pub mod transport;
 pub mod types;
 
 pub use error::{Error, Result, TableError};

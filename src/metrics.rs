@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
@@ -23,18 +24,18 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
-use tokio::net::TcpListener;
 use tonic::Code;
 
 use crate::index::Index;
 use crate::proto;
 use crate::server::Activity;
+use crate::transport::{ConnectionCounts, Incoming, Port};
 use crate::types::MatchKind;
 
 /// The content type of the OpenMetrics text that `prometheus-client` writes.
@@ -66,6 +67,11 @@ struct MethodLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabels {
     code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PortLabels {
+    port: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -104,6 +110,8 @@ struct State {
     /// Of the table in service; unknown until someone reports it.
     load_seconds: Mutex<Option<f64>>,
     activity: OnceLock<Arc<Activity>>,
+    /// Of each listening port, once serving.
+    connections: Mutex<Vec<(Port, Arc<ConnectionCounts>)>>,
 }
 
 impl Default for Metrics {
@@ -187,6 +195,14 @@ impl Metrics {
     /// The first set of counters watched stays.
     pub fn watch_activity(&self, activity: Arc<Activity>) {
         let _ = self.state.activity.set(activity);
+    }
+
+    /// Reports the connections of `port` from these live counters at each
+    /// scrape.
+    pub fn watch_connections(&self, port: Port, counts: Arc<ConnectionCounts>) {
+        let mut watched = lock(&self.state.connections);
+        watched.retain(|(watched, _)| *watched != port);
+        watched.push((port, counts));
     }
 
     /// Reports the table gauges from the table in this slot at each scrape.
@@ -379,6 +395,39 @@ impl Collector for State {
                 activity.stream_documents() as u64,
             )?;
         }
+        let connections = lock(&self.connections).clone();
+        if !connections.is_empty() {
+            let mut family = encoder.encode_descriptor(
+                "open_connections",
+                "Connections open, by port (grpc, metrics).",
+                None,
+                prometheus_client::metrics::MetricType::Gauge,
+            )?;
+            for (port, counts) in &connections {
+                ConstGauge::new(counts.open() as u64)
+                    .encode(family.encode_family(&PortLabels { port: port.name() })?)?;
+            }
+            let mut family = encoder.encode_descriptor(
+                "connections_refused",
+                "Connections closed at once because their port was at its connection limit, by port.",
+                None,
+                prometheus_client::metrics::MetricType::Counter,
+            )?;
+            for (port, counts) in &connections {
+                ConstCounter::new(counts.refused())
+                    .encode(family.encode_family(&PortLabels { port: port.name() })?)?;
+            }
+            let mut family = encoder.encode_descriptor(
+                "accept_failures",
+                "Accepts that failed for lack of file descriptors (the port pauses 100 ms after each), by port.",
+                None,
+                prometheus_client::metrics::MetricType::Counter,
+            )?;
+            for (port, counts) in &connections {
+                ConstCounter::new(counts.accept_failures())
+                    .encode(family.encode_family(&PortLabels { port: port.name() })?)?;
+            }
+        }
         Ok(())
     }
 }
@@ -451,10 +500,9 @@ pub struct MetricsService<S> {
     metrics: Arc<Metrics>,
 }
 
-impl<S, RequestBody, ResponseBody> tower_service::Service<Request<RequestBody>>
-    for MetricsService<S>
+impl<S, ResponseBody> tower_service::Service<Request<tonic::body::Body>> for MetricsService<S>
 where
-    S: tower_service::Service<Request<RequestBody>, Response = Response<ResponseBody>>,
+    S: tower_service::Service<Request<tonic::body::Body>, Response = Response<ResponseBody>>,
 {
     type Response = Response<MetricsBody<ResponseBody>>;
     type Error = S::Error;
@@ -464,13 +512,21 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
+    fn call(&mut self, request: Request<tonic::body::Body>) -> Self::Future {
+        let client_gone = Arc::new(AtomicBool::new(false));
         let call = Call {
             metrics: self.metrics.clone(),
             method: request.uri().path().to_string(),
             started: Instant::now(),
             code: None,
+            client_gone: client_gone.clone(),
         };
+        let request = request.map(|inner| {
+            tonic::body::Body::new(WatchedRequest {
+                inner,
+                client_gone: Some(client_gone),
+            })
+        });
         ResponseFuture {
             inner: self.inner.call(request),
             call: Some(call),
@@ -487,16 +543,62 @@ struct Call {
     /// From the response headers (a call that failed before any message)
     /// or the trailers. None at the end means the call was cut short.
     code: Option<Code>,
+    /// Set when the request broke off (the client reset the call or closed
+    /// its connection): whatever the handler then answered, nobody was
+    /// there to read it, and the call counts as CANCELLED.
+    client_gone: Arc<AtomicBool>,
 }
 
 impl Drop for Call {
     fn drop(&mut self) {
-        let code = self.code.unwrap_or(Code::Cancelled);
+        let code = match self.code {
+            _ if self.client_gone.load(AtomicOrdering::SeqCst) => Code::Cancelled,
+            Some(code) => code,
+            None => Code::Cancelled,
+        };
         self.metrics.record_call(
             std::mem::take(&mut self.method),
             code,
             self.started.elapsed(),
         );
+    }
+}
+
+pin_project! {
+    /// A request body that notes when it breaks off: the transport's error,
+    /// a reset call or a closed connection, before the handler sees it
+    /// (tonic turns a closed connection into an UNKNOWN status).
+    struct WatchedRequest<B> {
+        #[pin]
+        inner: B,
+        client_gone: Option<Arc<AtomicBool>>,
+    }
+}
+
+impl<B: Body> Body for WatchedRequest<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        if let Some(Err(_)) = &frame {
+            if let Some(gone) = this.client_gone.take() {
+                gone.store(true, AtomicOrdering::SeqCst);
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -593,9 +695,10 @@ impl<B: Body> Body for MetricsBody<B> {
 }
 
 /// Serves `GET /metrics` on `listener` until `shutdown` completes; every
-/// other path is 404.
+/// other path is 404. The listener's connection limit and timeouts hold
+/// here too: a scraper opens one connection at a time, an attacker many.
 pub async fn serve_metrics(
-    listener: TcpListener,
+    listener: Incoming,
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -656,7 +759,7 @@ mod tests {
     #[derive(Clone)]
     struct FakeServer(Answer);
 
-    impl Service<Request<()>> for FakeServer {
+    impl Service<Request<tonic::body::Body>> for FakeServer {
         type Response = Response<Frames>;
         type Error = Infallible;
         type Future = std::future::Ready<Result<Response<Frames>, Infallible>>;
@@ -665,7 +768,11 @@ mod tests {
             Poll::Ready(Ok(()))
         }
 
-        fn call(&mut self, _: Request<()>) -> Self::Future {
+        fn call(&mut self, request: Request<tonic::body::Body>) -> Self::Future {
+            // Reads the request as tonic does before a handler runs.
+            let mut body = std::pin::pin!(request.into_body());
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            while let Poll::Ready(Some(Ok(_))) = body.as_mut().poll_frame(&mut cx) {}
             let answer = &self.0;
             let mut frames: VecDeque<_> = (0..answer.messages)
                 .map(|_| Frame::data(b"message".as_slice()))
@@ -689,21 +796,53 @@ mod tests {
         Frames(usize),
         /// Drops the response future before it completes.
         NotEvenTheHeaders,
+        /// The request breaks off before the server has read it whole; the
+        /// server answers anyway (tonic: UNKNOWN), to nobody.
+        RequestBrokenOff,
     }
 
     const RESOLVE: &str = "/entityresolution.v1.EntityResolverService/Resolve";
 
+    /// A request body that breaks off after its first bytes, as hyper's
+    /// does when the client closes its connection mid-request.
+    struct BrokenOff {
+        sent: bool,
+    }
+
+    impl Body for BrokenOff {
+        type Data = tonic::codegen::Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+            if !std::mem::replace(&mut self.sent, true) {
+                return Poll::Ready(Some(Ok(Frame::data(tonic::codegen::Bytes::from_static(
+                    &[0, 0, 0, 0, 100, 0x0a],
+                )))));
+            }
+            Poll::Ready(Some(Err(std::io::Error::other(
+                "connection closed before message completed",
+            ))))
+        }
+    }
+
     async fn run(path: &str, answer: Answer, reading: Reading) -> Arc<Metrics> {
         let metrics = Arc::new(Metrics::new());
         let mut service = MetricsLayer::new(metrics.clone()).layer(FakeServer(answer));
-        let request = Request::builder().uri(path).body(()).unwrap();
+        let body = match reading {
+            Reading::RequestBrokenOff => tonic::body::Body::new(BrokenOff { sent: false }),
+            _ => tonic::body::Body::empty(),
+        };
+        let request = Request::builder().uri(path).body(body).unwrap();
         let future = service.call(request);
         let frames_to_read = match reading {
             Reading::NotEvenTheHeaders => {
                 drop(future);
                 return metrics;
             }
-            Reading::ToTheEnd => usize::MAX,
+            Reading::ToTheEnd | Reading::RequestBrokenOff => usize::MAX,
             Reading::Frames(n) => n,
         };
         let mut body = Box::pin(future.await.unwrap().into_body());
@@ -819,6 +958,18 @@ mod tests {
                 code: Code::Cancelled,
             },
             Case {
+                name: "a request broken off by the client (closed connection)",
+                path: RESOLVE,
+                answer: Answer {
+                    headers_code: Some(Code::Unknown),
+                    messages: 0,
+                    trailers_code: None,
+                },
+                reading: Reading::RequestBrokenOff,
+                method: RESOLVE,
+                code: Code::Cancelled,
+            },
+            Case {
                 name: "a body that ends without any status",
                 path: RESOLVE,
                 answer: Answer {
@@ -874,7 +1025,10 @@ mod tests {
             messages: 1,
             trailers_code: Some(Code::Ok),
         }));
-        let request = Request::builder().uri(RESOLVE).body(()).unwrap();
+        let request = Request::builder()
+            .uri(RESOLVE)
+            .body(tonic::body::Body::empty())
+            .unwrap();
         let mut body = Box::pin(service.call(request).await.unwrap().into_body());
         tokio::time::sleep(Duration::from_millis(30)).await;
         while std::future::poll_fn(|cx| body.as_mut().poll_frame(cx))

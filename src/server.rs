@@ -6,15 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_stream::{wrappers::ReceiverStream, wrappers::TcpListenerStream, Stream, StreamExt};
-use tonic::transport::server::{Connected, ServerTlsConfig};
+use tokio_stream::{wrappers::ReceiverStream, Stream, StreamExt};
+use tonic::transport::server::ServerTlsConfig;
 use tonic::transport::Identity;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -35,6 +33,7 @@ use crate::proto::entity_resolver_service_server::{
 };
 use crate::reload::{Reloader, TableSource};
 use crate::resolve::Resolver;
+use crate::transport::{CallGuardLayer, CatchPanicLayer, Incoming, Port, Transport};
 
 /// Request limits. A request over one is refused with RESOURCE_EXHAUSTED and
 /// a message naming the limit and its value.
@@ -312,6 +311,8 @@ pub struct ServeConfig {
     /// Serve the metrics (`GET /metrics`, OpenMetrics text) on this
     /// listener, until the gRPC server has stopped.
     pub metrics_listener: Option<TcpListener>,
+    /// Connection limits and timeouts of both ports.
+    pub transport: Transport,
 }
 
 impl ServeConfig {
@@ -324,6 +325,7 @@ impl ServeConfig {
             tls: None,
             drain: DEFAULT_DRAIN,
             metrics_listener: None,
+            transport: Transport::default(),
         }
     }
 
@@ -348,6 +350,11 @@ pub enum Stopped {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long `serve_with` waits for severed connections to close before it
+/// returns anyway: a handler blocking its thread would otherwise hold the
+/// return past the drain time the operator set.
+const CUT_OFF_WAIT: Duration = Duration::from_secs(1);
 
 /// Serves with the defaults of `ServeConfig::new` (plaintext, admin calls
 /// refused, reloads read the embedded table) until `shutdown` completes.
@@ -382,6 +389,7 @@ pub async fn serve_with(
         tls,
         drain,
         metrics_listener,
+        transport,
     } = config;
     let limits = service.limits;
     let activity = service.activity();
@@ -413,22 +421,17 @@ pub async fn serve_with(
         let _ = drain_begins.send(());
     };
     let (sever, severed) = tokio::sync::watch::channel(false);
-    // tonic's own tcp_nodelay applies only to sockets it accepts itself.
-    // Without it, Nagle's algorithm holds each small answer until the
-    // client's delayed ACK: about 40 ms on every unary call.
-    let incoming = TcpListenerStream::new(listener).map(move |accepted| {
-        accepted.map(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::warn!(%error, "cannot set TCP_NODELAY");
-            }
-            Severable::new(stream, severed.clone())
-        })
-    });
+    let incoming = Incoming::new(listener, Port::Grpc, &transport, severed.clone());
+    service
+        .metrics()
+        .watch_connections(Port::Grpc, incoming.counts());
     // The metrics endpoint stops when this function returns and drops
     // `_stop_metrics`: it answers scrapes through the drain.
     let (_stop_metrics, metrics_stop) = tokio::sync::oneshot::channel::<()>();
     if let Some(listener) = metrics_listener {
         let metrics = service.metrics();
+        let listener = Incoming::new(listener, Port::Metrics, &transport, severed);
+        metrics.watch_connections(Port::Metrics, listener.counts());
         tokio::spawn(async move {
             let stopped = async move {
                 let _ = metrics_stop.await;
@@ -440,7 +443,13 @@ pub async fn serve_with(
     }
     let mut builder = tonic::transport::Server::builder()
         .layer(MetricsLayer::new(service.metrics()))
-        .max_concurrent_streams(limits.max_connection_streams);
+        .layer(CatchPanicLayer)
+        .layer(CallGuardLayer::new(transport.request_timeout))
+        .max_concurrent_streams(limits.max_connection_streams)
+        // Finds peers that vanished without closing (a crashed client, a
+        // dropped NAT mapping): their connections and calls are let go.
+        .http2_keepalive_interval(Some(transport.keepalive_interval))
+        .http2_keepalive_timeout(Some(transport.keepalive_timeout));
     if let Some(identity) = tls {
         builder = builder.tls_config(ServerTlsConfig::new().identity(identity))?;
     }
@@ -480,108 +489,12 @@ pub async fn serve_with(
             let _ = sever.send(true);
             // A severed connection fails at its next read or write, so the
             // server's wait for its connections ends at once.
-            match tokio::time::timeout(Duration::from_secs(5), server).await {
+            match tokio::time::timeout(CUT_OFF_WAIT, server).await {
                 Ok(served) => served?,
-                Err(_) => tracing::warn!("connections still open 5 s after being cut off"),
+                Err(_) => tracing::warn!("connections still open 1 s after being cut off"),
             }
             Ok(Stopped::CutOff)
         }
-    }
-}
-
-/// An accepted connection that the end of the drain time can sever. hyper
-/// finishes a connection gracefully or never; this makes "never" end. Once
-/// `severed` turns true every read and write fails, hyper drops the
-/// connection, and with it the calls still running on it. The flag's
-/// future is polled on each read, which registers the connection's task
-/// for a wake-up, so an idle connection is severed too.
-struct Severable<IO> {
-    io: IO,
-    severed: Pin<Box<dyn Future<Output = ()> + Send>>,
-    cut: bool,
-}
-
-impl<IO> Severable<IO> {
-    fn new(io: IO, mut severed: tokio::sync::watch::Receiver<bool>) -> Self {
-        Severable {
-            io,
-            // A dropped sender (the server is gone) severs too.
-            severed: Box::pin(async move {
-                let _ = severed.wait_for(|&cut| cut).await;
-            }),
-            cut: false,
-        }
-    }
-
-    fn is_cut(&mut self, cx: &mut Context<'_>) -> bool {
-        if !self.cut && self.severed.as_mut().poll(cx).is_ready() {
-            self.cut = true;
-        }
-        self.cut
-    }
-}
-
-fn severed_error() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::ConnectionAborted,
-        "the drain time is over",
-    )
-}
-
-impl<IO: AsyncRead + Unpin> AsyncRead for Severable<IO> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if self.is_cut(cx) {
-            return Poll::Ready(Err(severed_error()));
-        }
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl<IO: AsyncWrite + Unpin> AsyncWrite for Severable<IO> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        if self.is_cut(cx) {
-            return Poll::Ready(Err(severed_error()));
-        }
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        if self.is_cut(cx) {
-            return Poll::Ready(Err(severed_error()));
-        }
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-}
-
-impl<IO: Connected> Connected for Severable<IO> {
-    type ConnectInfo = IO::ConnectInfo;
-
-    fn connect_info(&self) -> Self::ConnectInfo {
-        self.io.connect_info()
     }
 }
 
@@ -901,11 +814,21 @@ fn decode_page_token(token: &str) -> Result<Option<String>, Error> {
     if token.len() % 2 != 0 || token.len() > 512 {
         return Err(invalid());
     }
-    let bytes = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).map_err(|_| invalid()))
+    // Read as bytes: a token is ASCII hex, and a character of several bytes
+    // must be refused, not sliced through.
+    let bytes = token
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| match (hex_digit(pair[0]), hex_digit(pair[1])) {
+            (Some(high), Some(low)) => Ok(high << 4 | low),
+            _ => Err(invalid()),
+        })
         .collect::<Result<Vec<u8>, Error>>()?;
     String::from_utf8(bytes).map(Some).map_err(|_| invalid())
+}
+
+fn hex_digit(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).map(|digit| digit as u8)
 }
 
 #[cfg(test)]
@@ -975,8 +898,16 @@ mod tests {
             decode_page_token(&encode_page_token("isis-k")).unwrap(),
             Some("isis-k".to_string())
         );
-        for bad in ["zz", "abc", "ff"] {
-            assert!(decode_page_token(bad).is_err(), "{bad}");
+        // "a€" and "€a" are of even length in bytes with the multi-byte
+        // character across a pair; "+1" is what from_str_radix would take.
+        for bad in ["zz", "abc", "ff", "a€", "€a", "aa€", "+1", "é"] {
+            assert!(
+                matches!(
+                    decode_page_token(bad),
+                    Err(Error::InvalidArgument { ref field, .. }) if field == "page_token"
+                ),
+                "{bad}"
+            );
         }
     }
 }

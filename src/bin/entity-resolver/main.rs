@@ -17,6 +17,7 @@ use entity_resolver::client;
 use entity_resolver::proto::ReloadTableRequest;
 use entity_resolver::reload::{Reloader, TableSource};
 use entity_resolver::server::{serve_with, Limits, ServeConfig, Stopped, DEFAULT_DRAIN};
+use entity_resolver::transport::Transport;
 use entity_resolver::{
     eval, lookup, AliasTable, EntityType, Error, Index, NormalizedText, ResolveOptions, Resolver,
 };
@@ -57,7 +58,10 @@ enum Command {
     /// SIGTERM or Ctrl-C: health turns NOT_SERVING, new connections are
     /// refused, calls in flight get --drain-seconds to finish, then exit 0.
     /// Calls still running after that are cut off (logged as "drain time is
-    /// over"), and the exit code is still 0.
+    /// over"), and the exit code is still 0; the process exits by then even
+    /// when work is still running on the CPU pool. A second SIGTERM or
+    /// Ctrl-C during the drain exits at once with 143 (SIGTERM) or 130
+    /// (Ctrl-C), 128 plus the signal's number.
     Serve {
         #[arg(long, default_value = "127.0.0.1:50051", env = "ENTITY_RESOLVER_ADDR")]
         addr: SocketAddr,
@@ -109,6 +113,8 @@ enum Command {
         /// this address, e.g. 127.0.0.1:9100. Off when absent.
         #[arg(long, env = "ENTITY_RESOLVER_METRICS_ADDR")]
         metrics_addr: Option<SocketAddr>,
+        #[command(flatten)]
+        transport: TransportArgs,
     },
     /// Ask a running server to reload its alias table (AdminService/ReloadTable).
     ///
@@ -227,6 +233,63 @@ enum Command {
     Loadgen(loadgen::LoadgenArgs),
 }
 
+/// Connection limits and timeouts of `serve` (both ports).
+#[derive(clap::Args)]
+struct TransportArgs {
+    /// Connections open at once on the gRPC port; one more is closed at
+    /// once (logged, counted in entity_resolver_connections_refused_total).
+    #[arg(long, env = "ENTITY_RESOLVER_MAX_CONNECTIONS", default_value_t = Transport::default().max_connections, value_parser = at_least_one)]
+    max_connections: usize,
+    /// Connections open at once on the metrics port.
+    #[arg(long, env = "ENTITY_RESOLVER_MAX_METRICS_CONNECTIONS", default_value_t = Transport::default().max_metrics_connections, value_parser = at_least_one)]
+    max_metrics_connections: usize,
+    /// Seconds a new connection may stay silent before its first bytes; on
+    /// the metrics port, seconds a connection may stay silent at any time.
+    #[arg(long, env = "ENTITY_RESOLVER_HEADER_TIMEOUT_SECONDS", default_value_t = Transport::default().header_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    header_timeout_seconds: f64,
+    /// Seconds a gRPC connection may stay open with no call in progress.
+    #[arg(long, env = "ENTITY_RESOLVER_IDLE_TIMEOUT_SECONDS", default_value_t = Transport::default().idle_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    idle_timeout_seconds: f64,
+    /// Seconds the request of a unary call may take to arrive whole; later,
+    /// the call ends with DEADLINE_EXCEEDED.
+    #[arg(long, env = "ENTITY_RESOLVER_REQUEST_TIMEOUT_SECONDS", default_value_t = Transport::default().request_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    request_timeout_seconds: f64,
+    /// Seconds without a frame from a client before the server pings it
+    /// (HTTP/2 PING).
+    #[arg(long, env = "ENTITY_RESOLVER_KEEPALIVE_SECONDS", default_value_t = Transport::default().keepalive_interval.as_secs_f64(), value_parser = positive_seconds)]
+    keepalive_seconds: f64,
+    /// Seconds a ping may go unanswered before the connection is closed.
+    #[arg(long, env = "ENTITY_RESOLVER_KEEPALIVE_TIMEOUT_SECONDS", default_value_t = Transport::default().keepalive_timeout.as_secs_f64(), value_parser = positive_seconds)]
+    keepalive_timeout_seconds: f64,
+}
+
+impl TransportArgs {
+    fn transport(&self) -> Transport {
+        let seconds = std::time::Duration::from_secs_f64;
+        Transport {
+            max_connections: self.max_connections,
+            max_metrics_connections: self.max_metrics_connections,
+            header_timeout: seconds(self.header_timeout_seconds),
+            idle_timeout: seconds(self.idle_timeout_seconds),
+            request_timeout: seconds(self.request_timeout_seconds),
+            keepalive_interval: seconds(self.keepalive_seconds),
+            keepalive_timeout: seconds(self.keepalive_timeout_seconds),
+            ..Transport::default()
+        }
+    }
+}
+
+/// A timeout of zero would close every connection at once; one that
+/// overflows a `Duration` is surely a typo.
+fn positive_seconds(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && std::time::Duration::try_from_secs_f64(seconds).is_ok() => {
+            Ok(seconds)
+        }
+        _ => Err(format!("{value:?} is not a positive number of seconds")),
+    }
+}
+
 #[derive(clap::Args)]
 struct OptionArgs {
     /// Drop mentions scoring below this (0 to 1).
@@ -338,6 +401,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             tls_cert,
             tls_key,
             metrics_addr,
+            transport,
         } => {
             init_tracing(log_format);
             let drain = std::time::Duration::try_from_secs_f64(drain_seconds).map_err(|_| {
@@ -392,6 +456,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                     admin_token,
                     tls,
                     drain,
+                    transport: transport.transport(),
                     ..config
                 },
             ))
@@ -637,6 +702,15 @@ fn run_server(
     metrics_addr: Option<SocketAddr>,
     mut config: ServeConfig,
 ) -> ExitCode {
+    // Registered before the listener opens: a SIGTERM that arrives while the
+    // server starts must begin the drain, not kill the process unlogged.
+    let shutdown = match ShutdownSignals::watch(config.drain) {
+        Ok(shutdown) => shutdown,
+        Err(error) => {
+            eprintln!("error: cannot listen for SIGTERM and Ctrl-C: {error}");
+            return ExitCode::from(exit::SERVER);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -657,17 +731,22 @@ fn run_server(
         };
         if let Some(metrics_addr) = metrics_addr {
             match tokio::net::TcpListener::bind(metrics_addr).await {
-                Ok(listener) => config.metrics_listener = Some(listener),
+                Ok(listener) => {
+                    let metrics_addr = listener.local_addr().unwrap_or(metrics_addr);
+                    config.metrics_listener = Some(listener);
+                    tracing::info!(%metrics_addr, "serving metrics at /metrics");
+                }
                 Err(error) => {
                     eprintln!("error: cannot listen on {metrics_addr} for metrics: {error}");
                     return ExitCode::from(exit::SERVER);
                 }
             }
-            tracing::info!(%metrics_addr, "serving metrics at /metrics");
         }
         tokio::spawn(reload_on_hangup(config.reloader.clone()));
+        // The bound address, so that `--addr 127.0.0.1:0` says where it is.
+        let addr = listener.local_addr().unwrap_or(addr);
         tracing::info!(%addr, tls, "serving entityresolution.v1.EntityResolverService");
-        match serve_with(listener, config, shutdown_signal()).await {
+        match serve_with(listener, config, shutdown.first).await {
             Ok(Stopped::Drained) => {
                 tracing::info!("stopped");
                 ExitCode::SUCCESS
@@ -684,9 +763,133 @@ fn run_server(
             }
         }
     });
-    // A reload may still be building on a blocking thread: do not wait for it.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    // Work may still run on the CPU pool or a blocking thread (a reload, a
+    // resolution the cut-off connection no longer waits for): the process
+    // ends now instead of waiting for it, as the drain time promised.
+    runtime.shutdown_background();
     code
+}
+
+/// How long after the drain time the signal thread ends the process itself
+/// when the server has not stopped by then (its connections are severed at
+/// the end of the drain time and given one second to close).
+const SHUTDOWN_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// SIGTERM and Ctrl-C, watched on a thread of their own so that shutdown
+/// keeps its promise even while every async worker is busy: the first signal
+/// starts the drain; if the server has not stopped `SHUTDOWN_MARGIN` after
+/// the drain time, the process exits 0 anyway (logged); a second signal
+/// exits at once with 128 + its number (130 for Ctrl-C, 143 for SIGTERM),
+/// the code a shell gives a process killed by that signal, so a supervisor
+/// sees that this shutdown did not finish its calls.
+struct ShutdownSignals {
+    /// Completes on the first signal.
+    first: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+}
+
+impl ShutdownSignals {
+    fn watch(drain: std::time::Duration) -> std::io::Result<ShutdownSignals> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let mut signals = {
+            let _context = runtime.enter();
+            Signals::listen()?
+        };
+        let (begin, first) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("shutdown-signals".to_string())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let signal = signals.next().await;
+                    tracing::info!("{} received", signal.name());
+                    let _ = begin.send(());
+                    tokio::select! {
+                        signal = signals.next() => {
+                            tracing::warn!(
+                                exit_code = signal.exit_code(),
+                                "second {} received: exiting at once, cutting off every call",
+                                signal.name()
+                            );
+                            std::process::exit(signal.exit_code());
+                        }
+                        () = tokio::time::sleep(drain + SHUTDOWN_MARGIN) => {
+                            tracing::warn!(
+                                drain_seconds = drain.as_secs_f64(),
+                                "still running after the drain time: exiting, cutting off the work left"
+                            );
+                            std::process::exit(0);
+                        }
+                    }
+                })
+            })?;
+        Ok(ShutdownSignals {
+            first: Box::pin(async move {
+                let _ = first.await;
+            }),
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ShutdownSignal {
+    Terminate,
+    Interrupt,
+}
+
+impl ShutdownSignal {
+    fn name(self) -> &'static str {
+        match self {
+            ShutdownSignal::Terminate => "SIGTERM",
+            ShutdownSignal::Interrupt => "Ctrl-C (SIGINT)",
+        }
+    }
+
+    fn exit_code(self) -> i32 {
+        match self {
+            ShutdownSignal::Terminate => 128 + 15,
+            ShutdownSignal::Interrupt => 128 + 2,
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM (what Kubernetes and systemd send to start a graceful
+/// shutdown), registered once so that no signal is missed between waits.
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn next(&mut self) -> ShutdownSignal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.terminate.recv() => ShutdownSignal::Terminate,
+                _ = self.interrupt.recv() => ShutdownSignal::Interrupt,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            ShutdownSignal::Interrupt
+        }
+    }
 }
 
 /// Reloads the table on each SIGHUP, the Unix way to tell a daemon to reread
@@ -778,32 +981,6 @@ fn at_least_one(value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("{value:?} is not a whole number of at least 1")),
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM (what Kubernetes and systemd send to start
-/// a graceful shutdown).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received"),
-        () = terminate => tracing::info!("SIGTERM received"),
     }
 }
 
