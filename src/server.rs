@@ -406,10 +406,10 @@ impl ResolverService {
         })
     }
 
-    /// When the work of a call that arrived with `metadata` must stop.
-    fn deadline(&self, metadata: &tonic::metadata::MetadataMap) -> Result<Deadline, Status> {
-        let asked = grpc_timeout(metadata).map_err(status)?;
-        Ok(Deadline::new(asked, self.limits.max_deadline))
+    /// When the work of `request` must stop.
+    fn deadline<T>(&self, request: &Request<T>) -> Result<Deadline, Status> {
+        let asked = grpc_timeout(request.metadata()).map_err(status)?;
+        Ok(Deadline::new(arrived(request), asked, self.limits.max_deadline))
     }
 
     fn work(&self) -> Work {
@@ -424,12 +424,47 @@ impl ResolverService {
         Resolver::new(self.index.load_full())
     }
 
-    /// The tonic service, with message limits applied.
-    pub fn into_server(self) -> EntityResolverServiceServer<Self> {
+    /// The tonic service, with message limits applied and each call
+    /// stamped with when it arrived.
+    pub fn into_server(self) -> Stamped<EntityResolverServiceServer<Self>> {
         let limit = self.limits.max_message_bytes;
-        EntityResolverServiceServer::new(self)
-            .max_decoding_message_size(limit)
-            .max_encoding_message_size(limit)
+        Stamped(
+            EntityResolverServiceServer::new(self)
+                .max_decoding_message_size(limit)
+                .max_encoding_message_size(limit),
+        )
+    }
+}
+
+/// When a call's headers arrived: where its client's grpc-timeout counts
+/// from, as tonic's own timer for it does. The handler runs only once the
+/// whole request has arrived, which for a large request is well after.
+#[derive(Debug, Clone, Copy)]
+struct Arrived(Instant);
+
+/// A service that stamps each request with `Arrived` before passing it on.
+#[derive(Debug, Clone)]
+pub struct Stamped<S>(S);
+
+impl<S: tonic::server::NamedService> tonic::server::NamedService for Stamped<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for Stamped<S>
+where
+    S: tower_service::Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        request.extensions_mut().insert(Arrived(Instant::now()));
+        self.0.call(request)
     }
 }
 
@@ -784,7 +819,7 @@ impl EntityResolverService for ResolverService {
         request: Request<proto::ResolveRequest>,
     ) -> Result<Response<proto::ResolveResponse>, Status> {
         let _admitted = self.admit_request()?;
-        let deadline = self.deadline(request.metadata())?;
+        let deadline = self.deadline(&request)?;
         let document = request.into_inner();
         let outcome = match self.admit_bytes(document.text.len(), "Resolve") {
             Ok(bytes) => {
@@ -808,7 +843,7 @@ impl EntityResolverService for ResolverService {
         request: Request<proto::ResolveBatchRequest>,
     ) -> Result<Response<proto::ResolveBatchResponse>, Status> {
         let _admitted = self.admit_request()?;
-        let deadline = self.deadline(request.metadata())?;
+        let deadline = self.deadline(&request)?;
         let documents = request.into_inner().documents;
         if documents.len() > self.limits.max_batch_documents {
             return Err(status(Error::LimitExceeded {
@@ -869,7 +904,7 @@ impl EntityResolverService for ResolverService {
         // maximum, as a unary call would.
         let call_deadline = grpc_timeout(request.metadata())
             .map_err(status)?
-            .map(|asked| Deadline::new(Some(asked), Duration::MAX));
+            .map(|asked| Deadline::new(arrived(&request), Some(asked), Duration::MAX));
         let mut inbound = request.into_inner();
         // Each document read is handed to the CPU pool at once and its
         // answer slot queued here, in request order. The queue is bounded: when
@@ -913,8 +948,9 @@ impl EntityResolverService for ResolverService {
                                 let work = service.work();
                                 let metrics = service.metrics.clone();
                                 let queued = Held::new(&service.activity, |a| &a.stream_documents);
-                                let deadline = Deadline::new(None, service.limits.max_deadline)
-                                    .earlier(call_deadline);
+                                let deadline =
+                                    Deadline::new(Instant::now(), None, service.limits.max_deadline)
+                                        .earlier(call_deadline);
                                 rayon::spawn(move || {
                                     let _queued = queued;
                                     let reply = {
@@ -973,7 +1009,7 @@ impl EntityResolverService for ResolverService {
         request: Request<proto::LookupRequest>,
     ) -> Result<Response<proto::LookupResponse>, Status> {
         let _admitted = self.admit_request()?;
-        let deadline = self.deadline(request.metadata())?;
+        let deadline = self.deadline(&request)?;
         let request = request.into_inner();
         let types = entity_types(&request.entity_types, "entity_types").map_err(status)?;
         let bytes = self
@@ -1133,15 +1169,15 @@ struct Deadline {
 }
 
 impl Deadline {
-    /// The client's `asked` timeout (grpc-timeout) capped at `max`.
+    /// The client's `asked` timeout (grpc-timeout), counted from `from`,
+    /// capped at `max`.
     ///
     /// tonic's server ends a call whose grpc-timeout passes with its own
     /// CANCELLED ("Timeout expired"), and a tonic client reports its own
     /// timer the same way. Stopping a little early (a twentieth, at most
     /// 50 ms) lets the server's DEADLINE_EXCEEDED, which says what happened,
     /// reach the client first.
-    fn new(asked: Option<Duration>, max: Duration) -> Self {
-        let now = Instant::now();
+    fn new(from: Instant, asked: Option<Duration>, max: Duration) -> Self {
         let (allowed, capped) = match asked {
             Some(asked) if asked <= max => {
                 let early = (asked / 20).min(Duration::from_millis(50));
@@ -1150,9 +1186,9 @@ impl Deadline {
             _ => (max, true),
         };
         // A deadline too far to represent is no deadline: a year will do.
-        let at = now
+        let at = from
             .checked_add(allowed)
-            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
+            .unwrap_or_else(|| from + Duration::from_secs(365 * 24 * 3600));
         Deadline {
             at,
             allowed,
@@ -1187,6 +1223,15 @@ impl Deadline {
             format!("the call ran past its deadline (grpc-timeout, {seconds} s of work)")
         })
     }
+}
+
+/// When `request` arrived; now if it was not stamped (a handler called
+/// directly, without `into_server`).
+fn arrived<T>(request: &Request<T>) -> Instant {
+    request
+        .extensions()
+        .get::<Arrived>()
+        .map_or_else(Instant::now, |arrived| arrived.0)
 }
 
 /// The client's grpc-timeout: 1 to 8 digits and a unit (H, M, S, m, u, n),
