@@ -2,10 +2,10 @@
 //! Requests are validated here (naming the field at fault), the library does
 //! the work, and `status` is the one place a domain error becomes a `Status`.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -24,8 +24,8 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::admin::{Admin, AdminToken};
 
 use crate::convert::{
-    check_answer_size, entity_to_proto, entity_type_from_proto, entity_types, match_kind_to_proto, options_from_proto,
-    resolution_to_proto,
+    check_answer_size, entity_to_proto, entity_type_from_proto, entity_types, match_kind_to_proto,
+    options_from_proto, resolution_to_proto,
 };
 use crate::error::Error;
 use crate::index::Index;
@@ -245,7 +245,9 @@ impl Drop for ConnectionStream {
 /// The map's counts stay right even if a holder panicked mid-update: every
 /// update is a single step.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A call's place under a concurrency limit, given back when dropped.
@@ -379,10 +381,12 @@ impl ResolverService {
     /// another replica.
     fn admit_bytes(&self, bytes: usize, what: &str) -> Result<AdmittedBytes, Error> {
         let limit = self.limits.max_inflight_bytes;
-        let refused = || Error::LimitExceeded {
+        let refused = || {
+            Error::LimitExceeded {
             what: format!("{what}: bytes of text in resolution on this server (--max-inflight-bytes) with this call"),
             actual: self.activity.inflight_bytes().saturating_add(bytes),
             limit,
+        }
         };
         let permit = if bytes == 0 {
             None
@@ -409,7 +413,11 @@ impl ResolverService {
     /// When the work of `request` must stop.
     fn deadline<T>(&self, request: &Request<T>) -> Result<Deadline, Status> {
         let asked = grpc_timeout(request.metadata()).map_err(status)?;
-        Ok(Deadline::new(arrived(request), asked, self.limits.max_deadline))
+        Ok(Deadline::new(
+            arrived(request),
+            asked,
+            self.limits.max_deadline,
+        ))
     }
 
     fn work(&self) -> Work {
@@ -948,9 +956,12 @@ impl EntityResolverService for ResolverService {
                                 let work = service.work();
                                 let metrics = service.metrics.clone();
                                 let queued = Held::new(&service.activity, |a| &a.stream_documents);
-                                let deadline =
-                                    Deadline::new(Instant::now(), None, service.limits.max_deadline)
-                                        .earlier(call_deadline);
+                                let deadline = Deadline::new(
+                                    Instant::now(),
+                                    None,
+                                    service.limits.max_deadline,
+                                )
+                                .earlier(call_deadline);
                                 rayon::spawn(move || {
                                     let _queued = queued;
                                     let reply = {
@@ -1319,8 +1330,9 @@ impl Work {
             .map(|(i, d)| fallback_cost(i, &d.id))
             .sum();
         let budget = limit.checked_sub(fallbacks).ok_or(Error::LimitExceeded {
-            what: "bytes of the ResolveBatch answer for its ids and errors alone (--max-answer-bytes)"
-                .to_string(),
+            what:
+                "bytes of the ResolveBatch answer for its ids and errors alone (--max-answer-bytes)"
+                    .to_string(),
             actual: fallbacks,
             limit,
         })?;
@@ -1442,16 +1454,14 @@ fn stream_reply(
                 return stream_error(
                     reply.id,
                     Error::LimitExceeded {
-                        what: "bytes of the ResolveStream answer (--max-message-bytes)"
-                            .to_string(),
+                        what: "bytes of the ResolveStream answer (--max-message-bytes)".to_string(),
                         actual: bytes,
                         limit,
                     },
                     metrics,
                 );
             }
-            if let Some(proto::resolve_stream_response::Outcome::Result(result)) = &reply.outcome
-            {
+            if let Some(proto::resolve_stream_response::Outcome::Result(result)) = &reply.outcome {
                 metrics.record_resolution(result);
             }
             reply
@@ -1569,6 +1579,72 @@ mod tests {
             assert_eq!(status.code(), code, "{message}");
             assert_eq!(status.message(), message);
         }
+    }
+
+    #[test]
+    fn grpc_timeouts_parse_per_the_spec() {
+        // (header value, the timeout, or None for a refusal)
+        let cases: [(&str, Option<Duration>); 12] = [
+            ("1H", Some(Duration::from_secs(3600))),
+            ("2M", Some(Duration::from_secs(120))),
+            ("30S", Some(Duration::from_secs(30))),
+            ("250m", Some(Duration::from_millis(250))),
+            ("7u", Some(Duration::from_micros(7))),
+            ("99999999n", Some(Duration::from_nanos(99_999_999))),
+            ("100000000n", None),
+            ("5", None),
+            ("S", None),
+            ("-5S", None),
+            ("5s", None),
+            ("1.5S", None),
+        ];
+        for (value, want) in cases {
+            let mut metadata = tonic::metadata::MetadataMap::new();
+            metadata.insert("grpc-timeout", value.parse().unwrap());
+            match (grpc_timeout(&metadata), want) {
+                (Ok(Some(got)), Some(want)) => assert_eq!(got, want, "{value}"),
+                (Err(error), None) => {
+                    assert!(
+                        error.to_string().contains("grpc-timeout"),
+                        "{value}: {error}"
+                    )
+                }
+                (got, want) => panic!("{value}: got {got:?}, want {want:?}"),
+            }
+        }
+        let none = tonic::metadata::MetadataMap::new();
+        assert!(grpc_timeout(&none).unwrap().is_none());
+    }
+
+    #[test]
+    fn deadlines_take_the_client_timeout_capped_by_the_server() {
+        let now = Instant::now();
+        let max = Duration::from_secs(60);
+        // (client timeout, work allowed, set by the server's maximum)
+        let cases = [
+            (None, max, true),
+            (Some(Duration::from_secs(600)), max, true),
+            // A twentieth early, so the server's status arrives first ...
+            (
+                Some(Duration::from_millis(200)),
+                Duration::from_millis(190),
+                false,
+            ),
+            // ... but never more than 50 ms early.
+            (
+                Some(Duration::from_secs(10)),
+                Duration::from_millis(9_950),
+                false,
+            ),
+        ];
+        for (asked, allowed, capped) in cases {
+            let deadline = Deadline::new(now, asked, max);
+            assert_eq!(deadline.at - now, allowed, "{asked:?}");
+            assert_eq!(deadline.capped, capped, "{asked:?}");
+        }
+        let past = Deadline::new(now, Some(Duration::ZERO), max);
+        assert!(matches!(past.check(), Err(Error::DeadlineExceeded(_))));
+        assert!(Deadline::new(now, None, Duration::MAX).check().is_ok());
     }
 
     #[test]

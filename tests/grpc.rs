@@ -309,7 +309,10 @@ fn assert_one_document_failed(
     let error = failure.error.as_ref().expect("the error of the document");
     assert_eq!(error.code, code as i32, "{case}: {error:?}");
     for needle in needles {
-        assert!(error.message.contains(needle), "{case}: {error:?} lacks {needle:?}");
+        assert!(
+            error.message.contains(needle),
+            "{case}: {error:?} lacks {needle:?}"
+        );
     }
     for (i, result) in response.results.iter().enumerate() {
         assert_eq!(

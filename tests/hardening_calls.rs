@@ -167,7 +167,11 @@ async fn a_call_past_its_deadline_stops_and_frees_the_pool() -> TestResult {
         let refused = ends(name, client.resolve(request))
             .await
             .expect_err("the call outlived its deadline");
-        assert_eq!(refused.code(), Code::DeadlineExceeded, "{name}: {refused:?}");
+        assert_eq!(
+            refused.code(),
+            Code::DeadlineExceeded,
+            "{name}: {refused:?}"
+        );
         assert!(
             refused.message().contains(case.message),
             "{name}: {refused:?}"
@@ -197,7 +201,11 @@ async fn a_small_call_is_answered_while_a_large_one_runs() -> TestResult {
     until("documents in resolution", 1, || server.activity.resolving()).await;
 
     let mut client = server.client().await?;
-    let small = ends("the small call", client.resolve(document("small", "Torkham"))).await?;
+    let small = ends(
+        "the small call",
+        client.resolve(document("small", "Torkham")),
+    )
+    .await?;
     assert_eq!(ids(small.get_ref()), ["torkham"]);
     assert!(
         !large.is_finished() && server.activity.resolving() == 1,
@@ -213,8 +221,12 @@ async fn a_stream_goes_on_past_an_oversized_answer() -> TestResult {
     let server = TestServer::start(Limits::default()).await?;
     let mut client = server.client().await?;
     let huge = "TTP ".repeat(262_144);
-    let documents = [("first", "TTP"), ("huge", huge.as_str()), ("last", "Imran Khan")]
-        .map(|(id, text)| stream_document(id, text));
+    let documents = [
+        ("first", "TTP"),
+        ("huge", huge.as_str()),
+        ("last", "Imran Khan"),
+    ]
+    .map(|(id, text)| stream_document(id, text));
     let mut answers = client
         .resolve_stream(tokio_stream::iter(documents))
         .await?
@@ -329,8 +341,16 @@ async fn a_batch_answers_each_document_within_the_answer_budget() -> TestResult 
             .await
             .map_err(|status| format!("{name}: {status:?}"))?
             .into_inner();
-        assert!(answer.encoded_len() <= LIMIT, "{name}: {}", answer.encoded_len());
-        assert_eq!(answer.results.len(), count, "{name}: one entry per document");
+        assert!(
+            answer.encoded_len() <= LIMIT,
+            "{name}: {}",
+            answer.encoded_len()
+        );
+        assert_eq!(
+            answer.results.len(),
+            count,
+            "{name}: one entry per document"
+        );
         let mut budget_failures = 0;
         for error in &answer.errors {
             let entry = &answer.results[error.index as usize];
@@ -413,7 +433,10 @@ async fn calls_are_admitted_by_bytes_of_text_in_flight() -> TestResult {
             .await
             .map(|answer| answer.into_inner().id)
     });
-    until("bytes in flight", LARGE, || server.activity.inflight_bytes()).await;
+    until("bytes in flight", LARGE, || {
+        server.activity.inflight_bytes()
+    })
+    .await;
     // ... so one that would pass the budget with it is refused at once,
     let second = prose(LARGE / 2 + 1);
     let refused = client
@@ -507,7 +530,10 @@ async fn one_connection_holds_at_most_its_share_of_streams() -> TestResult {
             Err(status) => return Err(status.into()),
         }
     }
-    assert!(reopened.is_some(), "the connection's slot was never given back");
+    assert!(
+        reopened.is_some(),
+        "the connection's slot was never given back"
+    );
     Ok(())
 }
 

@@ -338,40 +338,33 @@ pub fn run_in_process<R: BufRead + Send + 'static>(
 ) -> Result<Summary, Error> {
     use rayon::prelude::*;
     let input_name = sink.input_name.clone();
-    std::thread::scope(|scope| {
-        let (chunks, chunks_in) = sync_channel::<Vec<Line>>(2);
-        let (outcomes, outcomes_in) = sync_channel::<Vec<Outcome>>(2);
-        // Not scoped: when the output closes, the run ends without waiting
-        // for input that may never come (a pipe held open).
-        let reader = std::thread::spawn(move || -> Result<u64, Error> {
-            loop {
-                let mut chunk = Vec::with_capacity(CHUNK_LINES);
-                let mut chunk_bytes = 0;
-                while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
-                    let line = lines.next_line().map_err(|source| Error::Io {
-                        path: input_name.clone(),
-                        source,
-                    })?;
-                    let Some(line) = line else { break };
-                    chunk_bytes += line.content.as_ref().map_or(0, String::len);
-                    chunk.push(line);
-                }
-                // A closed channel means the writer stopped on an error.
-                if chunk.is_empty() || chunks.send(chunk).is_err() {
-                    return Ok(lines.offset);
-                }
+    let (chunks, chunks_in) = sync_channel::<Vec<Line>>(2);
+    let (outcomes, outcomes_in) = sync_channel::<Vec<Outcome>>(2);
+    // The reader and the resolver run on threads of their own that the
+    // writer (this thread) does not wait for when it stops early (a closed
+    // output, a refused line): the reader may be waiting on input that never
+    // comes (a pipe held open), and the process ends anyway.
+    let reader = std::thread::spawn(move || -> Result<u64, Error> {
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK_LINES);
+            let mut chunk_bytes = 0;
+            while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
+                let line = lines.next_line().map_err(|source| Error::Io {
+                    path: input_name.clone(),
+                    source,
+                })?;
+                let Some(line) = line else { break };
+                chunk_bytes += line.content.as_ref().map_or(0, String::len);
+                chunk.push(line);
             }
-        });
-        let writer = scope.spawn(move || -> Result<Sink, Error> {
-            for chunk in outcomes_in {
-                for outcome in chunk {
-                    if !sink.accept(outcome)? {
-                        return Ok(sink);
-                    }
-                }
+            // A closed channel means the writer stopped.
+            if chunk.is_empty() || chunks.send(chunk).is_err() {
+                return Ok(lines.offset);
             }
-            Ok(sink)
-        });
+        }
+    });
+    let (resolver, options) = (resolver.clone(), options.clone());
+    let resolving = std::thread::spawn(move || {
         for chunk in chunks_in {
             let resolved: Vec<Outcome> = chunk
                 .into_par_iter()
@@ -380,9 +373,11 @@ pub fn run_in_process<R: BufRead + Send + 'static>(
                     let result = line.content.and_then(|content| {
                         let (id, text) = parse_document(&content)?;
                         let mut resolution = resolver
-                            .resolve(&text, options)
+                            .resolve(&text, &options)
                             .map_err(|e| e.to_string())?;
                         resolution.id = id;
+                        // Measured as the server measures it, so that an
+                        // answer too large to send fails here too.
                         let answer = resolution_to_proto(resolution);
                         check_answer_size(&answer, max_answer_bytes).map_err(|e| e.to_string())?;
                         Ok(to_json_line(
@@ -401,16 +396,17 @@ pub fn run_in_process<R: BufRead + Send + 'static>(
                 break;
             }
         }
-        drop(outcomes);
-        let sink = writer
-            .join()
-            .unwrap_or_else(|_| Err(panicked()))?;
-        if sink.output_closed {
-            return sink.finish(0);
+    });
+    for chunk in outcomes_in {
+        for outcome in chunk {
+            if !sink.accept(outcome)? {
+                return sink.finish(0);
+            }
         }
-        let input_bytes = reader.join().unwrap_or_else(|_| Err(panicked()))?;
-        sink.finish(input_bytes)
-    })
+    }
+    resolving.join().map_err(|_| panicked())?;
+    let input_bytes = reader.join().unwrap_or_else(|_| Err(panicked()))?;
+    sink.finish(input_bytes)
 }
 
 fn panicked() -> Error {

@@ -341,7 +341,9 @@ fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Error> {
     std::time::Duration::try_from_secs_f64(value)
         .ok()
         .filter(|duration| !duration.is_zero())
-        .ok_or_else(|| Error::invalid_argument(flag, format!("{value} is not a positive number of seconds")))
+        .ok_or_else(|| {
+            Error::invalid_argument(flag, format!("{value} is not a positive number of seconds"))
+        })
 }
 
 fn load_index(aliases: Option<&Path>) -> Result<Index, Error> {
