@@ -95,12 +95,14 @@ impl Default for Limits {
             // real text; half the message limit keeps the answer and its
             // encoded copy of one call under 32 MiB together.
             max_answer_bytes: 16 << 20,
-            // Four full batches (16 MiB each) at once. Two cores cannot work
-            // through more than that within a deadline anyway, and a call
-            // holds several times its text in requests, answers and
-            // scratch, so this keeps a spike around 1 GiB instead of
-            // letting 1000 calls of 16 MiB each in.
-            max_inflight_bytes: 64 << 20,
+            // Eight full batches (16 MiB each) at once. A full batch of news
+            // peaked at about 80 MB of RSS per batch (BENCHMARKS.md), so this
+            // keeps a spike under 1 GiB instead of letting 1000 calls of
+            // 16 MiB in; two cores could not get through more than eight
+            // such batches within the maximum deadline anyway. One
+            // connection's streams can hold at most half of it
+            // (16 streams x STREAM_WINDOW_BYTES).
+            max_inflight_bytes: 128 << 20,
             // A pipeline needs a handful of streams per connection; 16
             // leaves room for fan-out while six connections are needed to
             // take the default 100 server-wide slots.
@@ -132,6 +134,12 @@ pub const MAX_PAGE_SIZE: usize = 1000;
 /// every core busy on one stream; past it the server stops reading, so a fast
 /// producer meets back-pressure instead of an unbounded queue.
 const STREAM_WINDOW: usize = 64;
+/// Bytes of text one stream may have read but not yet sent back. Without
+/// it, a stream that does not read its answers could hold 64 documents of
+/// 1 MiB, half the default in-flight budget, and a few such streams starve
+/// every other call. Four documents of the largest default size keep two
+/// cores busy; with 16 streams a connection holds at most 64 MiB.
+pub const STREAM_WINDOW_BYTES: usize = 4 << 20;
 
 /// What the service shares between requests. The index is swapped whole on
 /// reload; a request keeps the one it started with.
@@ -153,6 +161,8 @@ pub struct Activity {
     requests: AtomicUsize,
     resolving: AtomicUsize,
     inflight_bytes: AtomicUsize,
+    /// Times the memory trimmer should still give memory back.
+    trims_wanted: AtomicUsize,
 }
 
 impl Activity {
@@ -221,8 +231,60 @@ impl Drop for AdmittedBytes {
         self.activity
             .inflight_bytes
             .fetch_sub(self.bytes, Ordering::SeqCst);
+        if self.bytes >= TRIM_AFTER_BYTES {
+            // Twice: the answer may still be on its way out at the first.
+            self.activity.trims_wanted.store(2, Ordering::SeqCst);
+        }
     }
 }
+
+/// Calls of at least this much text leave enough freed memory behind to be
+/// worth giving back; smaller ones are the steady state the allocator keeps.
+const TRIM_AFTER_BYTES: usize = 1 << 20;
+/// How often the trimmer looks: a spike's memory goes back within seconds,
+/// and a trim (a few milliseconds of madvise) never runs more often.
+const TRIM_EVERY: Duration = Duration::from_secs(1);
+
+/// glibc's malloc keeps freed memory in its arenas (one per thread that
+/// allocated), so after one 16 MB batch the process stayed at hundreds of
+/// MB. Once the calls that made a spike are done and nothing is in flight,
+/// `malloc_trim` returns the free pages of every arena to the system. A
+/// thread of its own, so no request waits for it; it ends with the service.
+fn spawn_memory_trimmer(activity: std::sync::Weak<Activity>) {
+    let trimmer = move || loop {
+        std::thread::sleep(TRIM_EVERY);
+        let Some(activity) = activity.upgrade() else {
+            return;
+        };
+        if activity.inflight_bytes() == 0
+            && activity
+                .trims_wanted
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            trim_memory();
+        }
+    };
+    if let Err(error) = std::thread::Builder::new()
+        .name("memory-trim".to_string())
+        .spawn(trimmer)
+    {
+        tracing::warn!(%error, "cannot start the memory trimmer; memory stays with the allocator");
+    }
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_memory() {
+    // SAFETY: malloc_trim only walks and releases glibc's own free lists;
+    // it takes the arena locks itself and touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Other allocators (musl, macOS) keep no per-thread arenas this large.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim_memory() {}
 
 /// A stream's place among its connection's streams, given back when dropped.
 struct ConnectionStream {
@@ -295,6 +357,7 @@ impl ResolverService {
         let metrics = Arc::new(Metrics::new());
         metrics.watch_table(index.clone());
         metrics.watch_activity(activity.clone());
+        spawn_memory_trimmer(Arc::downgrade(&activity));
         ResolverService {
             index,
             admission: Arc::new(Admission::new(&limits)),
@@ -816,9 +879,16 @@ impl<IO: Connected> Connected for Severable<IO> {
 type ResponseStream =
     Pin<Box<dyn Stream<Item = Result<proto::ResolveStreamResponse, Status>> + Send>>;
 
-/// What a stream's answer slot carries: the answer, and the bytes of the
-/// in-flight budget it holds until the response stream takes it.
-type StreamAnswer = Result<(proto::ResolveStreamResponse, Option<AdmittedBytes>), Status>;
+/// What a stream's answer slot carries: the answer, and its document's
+/// share of the in-flight budget and of the stream's window, held until the
+/// response stream takes it.
+type StreamAnswer = Result<(proto::ResolveStreamResponse, Holding), Status>;
+
+#[derive(Default)]
+struct Holding {
+    _budget: Option<AdmittedBytes>,
+    _window: Option<OwnedSemaphorePermit>,
+}
 
 #[tonic::async_trait]
 impl EntityResolverService for ResolverService {
@@ -926,6 +996,7 @@ impl EntityResolverService for ResolverService {
         let stream_open = Held::new(&self.activity, |a| &a.open_streams);
         let idle_timeout = self.limits.stream_idle_timeout;
         let counted = unanswered.clone();
+        let window = Arc::new(Semaphore::new(STREAM_WINDOW_BYTES));
         tokio::spawn(async move {
             let _stream_open = stream_open;
             loop {
@@ -951,6 +1022,12 @@ impl EntityResolverService for ResolverService {
                 let failed = match message {
                     Ok(message) => {
                         let document = message.document.unwrap_or_default();
+                        // Back-pressure, not a refusal: the stream waits
+                        // until its own answers have gone out.
+                        let share = document.text.len().min(STREAM_WINDOW_BYTES) as u32;
+                        let Ok(window) = window.clone().acquire_many_owned(share).await else {
+                            break;
+                        };
                         match service.admit_bytes(document.text.len(), "ResolveStream document") {
                             Ok(bytes) => {
                                 let work = service.work();
@@ -973,12 +1050,16 @@ impl EntityResolverService for ResolverService {
                                         let interrupt = Interrupt::new(&stop);
                                         stream_reply(&work, document, &interrupt, &metrics)
                                     };
-                                    let _ = slot.send(Ok((reply, Some(bytes))));
+                                    let holding = Holding {
+                                        _budget: Some(bytes),
+                                        _window: Some(window),
+                                    };
+                                    let _ = slot.send(Ok((reply, holding)));
                                 });
                             }
                             Err(refused) => {
                                 let reply = stream_error(document.id, refused, &service.metrics);
-                                let _ = slot.send(Ok((reply, None)));
+                                let _ = slot.send(Ok((reply, Holding::default())));
                             }
                         }
                         false
@@ -1009,7 +1090,7 @@ impl EntityResolverService for ResolverService {
                             "a stream worker stopped without answering",
                         ))
                     })
-                    .map(|(reply, _bytes)| reply)
+                    .map(|(reply, _holding)| reply)
             }
         });
         Ok(Response::new(Box::pin(responses)))

@@ -575,3 +575,89 @@ async fn a_stream_that_sends_nothing_is_ended() -> TestResult {
     }
     Ok(())
 }
+
+/// Waits until `value` stops changing for half a second (at most a minute)
+/// and returns where it settled.
+async fn settled(value: impl Fn() -> usize) -> usize {
+    let mut last = value();
+    for _ in 0..120 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = value();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("still changing after a minute: {last}");
+}
+
+#[tokio::test]
+async fn a_stream_that_does_not_read_holds_at_most_its_window_of_text() -> TestResult {
+    use entity_resolver::server::STREAM_WINDOW_BYTES;
+    const DOCUMENT: usize = 256 << 10;
+    let server = TestServer::start(Limits::default()).await?;
+    let mut client = server.client().await?;
+    let text = prose(DOCUMENT);
+    let documents = (0..200).map(move |i| stream_document(&i.to_string(), &text));
+    // The answers are never read: they pile up until the transport's flow
+    // control stops the server sending them.
+    let answers = client
+        .resolve_stream(tokio_stream::iter(documents))
+        .await?
+        .into_inner();
+    let held = settled(|| server.activity.inflight_bytes()).await;
+    assert!(held > 0, "the stream holds the text it read");
+    assert!(
+        held <= STREAM_WINDOW_BYTES,
+        "one stream holds {held} bytes of the in-flight budget"
+    );
+    // A client that never reads and never closes holds its window (and its
+    // slot) until its connection goes: here, its process ends.
+    drop(answers);
+    drop(client);
+    Ok(())
+}
+
+/// Not a test: the load for measuring a server's memory after a spike
+/// (BENCHMARKS.md). `SPIKE_TARGET=http://127.0.0.1:PORT SPIKE_BATCHES=2
+/// cargo test --release --test hardening_calls -- --ignored spike` sends
+/// SPIKE_BATCHES ResolveBatch calls at once, each of 1000 documents of
+/// 16 KB of news (16 MB, the largest batch the default limits allow), and
+/// prints what came back.
+#[tokio::test]
+#[ignore]
+async fn spike() -> TestResult {
+    let target = std::env::var("SPIKE_TARGET")?;
+    let batches: usize = std::env::var("SPIKE_BATCHES").map_or(Ok(1), |n| n.parse())?;
+    let paragraph = "The Tehrik-i-Taliban Pakistan (TTP) claimed an attack on a checkpoint near                      Torkham on Tuesday. Imran Khan said Islamabad must talk to Kabul, while the                      Balochistan Liberation Army was blamed for a blast in Quetta. ";
+    let text = paragraph.repeat(16_000 / paragraph.len() + 1)[..16_000].to_string();
+    let channel = Endpoint::from_shared(target)?.connect().await?;
+    let calls = (0..batches).map(|b| {
+        let mut client = EntityResolverServiceClient::new(channel.clone())
+            .max_decoding_message_size(256 << 20)
+            .max_encoding_message_size(256 << 20);
+        let documents = (0..1000)
+            .map(|i| document(&format!("{b}-{i}"), &text))
+            .collect();
+        tokio::spawn(async move {
+            client
+                .resolve_batch(ResolveBatchRequest { documents })
+                .await
+        })
+    });
+    for call in calls.collect::<Vec<_>>() {
+        match call.await? {
+            Ok(answer) => {
+                let answer = answer.into_inner();
+                println!(
+                    "answered: {} entries, {} errors, {} bytes",
+                    answer.results.len(),
+                    answer.errors.len(),
+                    answer.encoded_len()
+                );
+            }
+            Err(status) => println!("refused: {:?} {}", status.code(), status.message()),
+        }
+    }
+    Ok(())
+}
