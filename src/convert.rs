@@ -116,6 +116,22 @@ pub fn resolution_to_proto(resolution: Resolution) -> proto::ResolveResponse {
     }
 }
 
+/// Refuses an answer whose encoding is over `limit` bytes: the server's
+/// --max-answer-bytes, which in-process `batch` applies too so that both
+/// print the same.
+pub fn check_answer_size(answer: &proto::ResolveResponse, limit: usize) -> Result<(), Error> {
+    let bytes = prost::Message::encoded_len(answer);
+    if bytes > limit {
+        return Err(Error::LimitExceeded {
+            what: "bytes of the answer (the encoded ResolveResponse; --max-answer-bytes)"
+                .to_string(),
+            actual: bytes,
+            limit,
+        });
+    }
+    Ok(())
+}
+
 pub fn entity_to_proto(index: &Index, entity: u32) -> proto::Entity {
     let entity = &index.entities[entity as usize];
     let record = &entity.record;

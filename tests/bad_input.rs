@@ -212,22 +212,39 @@ async fn by_resolve(client: &mut Client, cases: &[TextCase]) -> Vec<Outcome3> {
     outcomes
 }
 
-/// One single-document batch per case: a refusal fails the whole call.
+/// Every case in one batch: a refused document gets its own error, as on a
+/// stream, and the others are answered.
 async fn by_batch(client: &mut Client, cases: &[TextCase]) -> Vec<Outcome3> {
+    let batch = ResolveBatchRequest {
+        documents: cases
+            .iter()
+            .enumerate()
+            .map(|(i, case)| request(i, case))
+            .collect(),
+    };
+    let response = client
+        .resolve_batch(batch)
+        .await
+        .expect("a batch within the limits is answered")
+        .into_inner();
+    assert_eq!(
+        response.results.len(),
+        cases.len(),
+        "one entry per document"
+    );
+    let mut errors = response.errors.into_iter().peekable();
     let mut outcomes = Vec::new();
-    for (i, case) in cases.iter().enumerate() {
-        let batch = ResolveBatchRequest {
-            documents: vec![request(i, case)],
-        };
-        outcomes.push(match client.resolve_batch(batch).await {
-            Ok(response) => {
-                let mut results = response.into_inner().results;
-                assert_eq!(results.len(), 1, "{}: one result per document", case.name);
-                Ok(results.remove(0))
+    for (i, result) in response.results.into_iter().enumerate() {
+        assert_eq!(result.id, format!("case-{i}"), "entries in request order");
+        match errors.next_if(|error| error.index as usize == i) {
+            Some(error) => {
+                let error = error.error.expect("a document error has its error");
+                outcomes.push(Err((Code::from(error.code), error.message)));
             }
-            Err(status) => refused(status),
-        });
+            None => outcomes.push(Ok(result)),
+        }
     }
+    assert!(errors.next().is_none(), "errors in ascending index order");
     outcomes
 }
 

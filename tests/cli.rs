@@ -484,3 +484,111 @@ fn synth_table_writes_a_table_that_check_accepts() {
         "{aliases} aliases for 300 asked"
     );
 }
+
+/// Waits for `child` to exit; a minute means it hangs (not a speed check).
+fn exit_status(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what}: still running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn batch_ends_quietly_when_its_output_closes() {
+    use std::io::{BufRead, BufReader, Read};
+    let server = Server::start(Limits::default());
+    // Far more output than a pipe holds, so batch is still writing when
+    // the reader goes away.
+    let line = "{\"id\": \"x\", \"text\": \"The TTP attacked near Torkham; Imran Khan spoke.\"}\n";
+    let input = line.repeat(5_000);
+    let cases: [(&str, &[&str]); 2] = [
+        ("in process", &["batch"]),
+        ("over a server", &["batch", "--server", &server.url]),
+    ];
+    for (name, args) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        // The input stays open after it is written, as a producer's pipe
+        // would: batch must stop reading it, not wait for its end.
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        let (done, keep_open) = std::sync::mpsc::channel::<()>();
+        let input = input.clone();
+        let writer = std::thread::spawn(move || {
+            let _ = pipe.write_all(input.as_bytes());
+            let _ = keep_open.recv();
+        });
+        // `| head -1`: one line read, then the pipe closed.
+        let mut output = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut first = String::new();
+        output.read_line(&mut first).unwrap();
+        assert!(first.contains("\"ttp\""), "{name}: {first}");
+        drop(output);
+        let status = exit_status(&mut child, name);
+        let mut errors = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut errors)
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{name}: {errors}");
+        assert_eq!(errors, "", "{name}: a closed output is a normal end");
+        drop(done);
+        writer.join().unwrap();
+    }
+}
+
+#[test]
+fn batch_in_process_and_over_a_server_agree_on_an_oversized_answer() {
+    let server = Server::start(Limits::default());
+    // The second answer (a mention every four bytes of a 1 MiB text) is far
+    // over the answer limit; the documents around it are not.
+    let huge = "TTP ".repeat(262_144);
+    let input = format!(
+        "{{\"id\": \"1\", \"text\": \"TTP\"}}\n{{\"id\": \"2\", \"text\": \"{huge}\"}}\n{{\"id\": \"3\", \"text\": \"Imran Khan\"}}\n"
+    );
+    // (extra arguments, exit code, output lines)
+    let cases: [(&[&str], i32, &[&str]); 2] =
+        [(&["--skip-invalid"], 0, &["1", "3"]), (&[], 1, &["1"])];
+    for (extra, code, ids) in cases {
+        let mut local_args = vec!["batch"];
+        local_args.extend(extra);
+        let mut remote_args = local_args.clone();
+        remote_args.extend(["--server", &server.url]);
+        for (name, args) in [("in process", &local_args), ("over a server", &remote_args)] {
+            let output = run(args, &input);
+            let errors = stderr(&output);
+            assert_eq!(
+                output.status.code(),
+                Some(code),
+                "{name} {extra:?}: {errors}"
+            );
+            let got: Vec<String> = stdout(&output)
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+                .collect();
+            let want: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+            assert_eq!(got, want, "{name} {extra:?}");
+            // The refused line is named, with the limit it broke (the
+            // answer's size, or the mentions per document, whichever the
+            // resolver meets first).
+            assert!(errors.contains(":2:"), "{name} {extra:?}: {errors}");
+            assert!(
+                errors.contains("over the limit of"),
+                "{name} {extra:?}: {errors}"
+            );
+        }
+    }
+}

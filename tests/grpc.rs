@@ -294,6 +294,35 @@ fn assert_status(
     }
 }
 
+/// A batch answer with exactly one failed document, at `index`, whose error
+/// has `code` and names every needle; the other entries are resolved.
+fn assert_one_document_failed(
+    response: &proto::ResolveBatchResponse,
+    index: u32,
+    code: Code,
+    needles: &[&str],
+    case: &str,
+) {
+    assert_eq!(response.errors.len(), 1, "{case}: {:?}", response.errors);
+    let failure = &response.errors[0];
+    assert_eq!(failure.index, index, "{case}: {failure:?}");
+    let error = failure.error.as_ref().expect("the error of the document");
+    assert_eq!(error.code, code as i32, "{case}: {error:?}");
+    for needle in needles {
+        assert!(
+            error.message.contains(needle),
+            "{case}: {error:?} lacks {needle:?}"
+        );
+    }
+    for (i, result) in response.results.iter().enumerate() {
+        assert_eq!(
+            result.table_version.is_empty(),
+            i as u32 == index,
+            "{case}: entry {i} {result:?}"
+        );
+    }
+}
+
 const ORG: i32 = EntityType::Organization as i32;
 const PERSON: i32 = EntityType::Person as i32;
 const LOCATION: i32 = EntityType::Location as i32;
@@ -1129,18 +1158,21 @@ async fn text_over_the_limit_is_resource_exhausted() -> TestResult {
         );
     }
 
-    // In a batch, the document is named.
-    let result = client
+    // In a batch, only that document fails, named, as on a stream.
+    let response = client
         .resolve_batch(ResolveBatchRequest {
             documents: vec![request("Torkham"), request(&over)],
         })
-        .await;
-    assert_status(
-        result,
+        .await?
+        .into_inner();
+    assert_one_document_failed(
+        &response,
+        1,
         Code::ResourceExhausted,
         &["documents[1]", "100"],
         "batch",
     );
+    assert_eq!(ids(&response.results[0]), ["torkham"]);
 
     // On a stream, only that document fails, with the unary code.
     let outbound =
@@ -1298,8 +1330,9 @@ async fn resolve_batch_limits_and_errors() -> TestResult {
     for (name, at, options, needles) in invalid_cases {
         let mut request = batch(5);
         request.documents[at].options = Some(options);
-        let result = client.resolve_batch(request).await;
-        assert_status(result, Code::InvalidArgument, needles, name);
+        let response = client.resolve_batch(request).await?.into_inner();
+        assert_one_document_failed(&response, at as u32, Code::InvalidArgument, needles, name);
+        assert_eq!(response.results.len(), 5, "{name}: one entry per document");
     }
 
     server.stop().await;

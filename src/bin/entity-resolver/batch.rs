@@ -15,7 +15,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
 use entity_resolver::client::{connect, source_chain};
-use entity_resolver::convert::{options_to_proto, resolution_from_proto};
+use entity_resolver::convert::{
+    check_answer_size, options_to_proto, resolution_from_proto, resolution_to_proto,
+};
 use entity_resolver::{proto, Error, Resolution, ResolveOptions, Resolver};
 
 /// Lines resolved together: enough to keep every core busy, few enough that
@@ -155,6 +157,7 @@ pub struct Sink {
     documents: u64,
     skipped: u64,
     text_bytes: u64,
+    output_closed: bool,
 }
 
 /// Counts for the closing summary line.
@@ -164,6 +167,9 @@ pub struct Summary {
     pub text_bytes: u64,
     pub input_bytes: u64,
     pub seconds: f64,
+    /// The output's reader went away (`batch | head`): the run stopped
+    /// there, a normal end for a pipeline tool.
+    pub output_closed: bool,
 }
 
 impl Sink {
@@ -183,18 +189,20 @@ impl Sink {
             documents: 0,
             skipped: 0,
             text_bytes: 0,
+            output_closed: false,
         }
     }
 
-    fn accept(&mut self, outcome: Outcome) -> Result<(), Error> {
+    /// Writes one outcome. `Ok(false)` once the output is closed: nothing
+    /// more can be written, so the caller stops reading and resolving.
+    fn accept(&mut self, outcome: Outcome) -> Result<bool, Error> {
         self.text_bytes += outcome.text_bytes as u64;
         match outcome.result {
             Ok(json) => {
                 self.documents += 1;
-                writeln!(self.writer, "{json}").map_err(|source| Error::Io {
-                    path: self.output_name.clone(),
-                    source,
-                })?;
+                if let Err(source) = writeln!(self.writer, "{json}") {
+                    return self.write_failed(source);
+                }
             }
             Err(message) if self.skip_invalid => {
                 self.skipped += 1;
@@ -204,7 +212,9 @@ impl Sink {
                 ));
             }
             Err(message) => {
-                self.flush()?;
+                if !self.flush()? {
+                    return Ok(false);
+                }
                 self.progress.clear();
                 return Err(Error::invalid_argument(
                     format!("{}:{}", self.input_name, outcome.number),
@@ -214,18 +224,34 @@ impl Sink {
         }
         self.progress
             .update(outcome.end_offset, self.documents + self.skipped);
-        Ok(())
+        Ok(true)
     }
 
-    fn flush(&mut self) -> Result<(), Error> {
-        self.writer.flush().map_err(|source| Error::Io {
+    /// `Ok(false)` when the output is closed.
+    fn flush(&mut self) -> Result<bool, Error> {
+        match self.writer.flush() {
+            Ok(()) => Ok(!self.output_closed),
+            Err(source) => self.write_failed(source),
+        }
+    }
+
+    /// A reader that went away (EPIPE; Rust ignores SIGPIPE) ends the run
+    /// normally; any other write error is an error.
+    fn write_failed(&mut self, source: io::Error) -> Result<bool, Error> {
+        if source.kind() == io::ErrorKind::BrokenPipe {
+            self.output_closed = true;
+            return Ok(false);
+        }
+        Err(Error::Io {
             path: self.output_name.clone(),
             source,
         })
     }
 
     fn finish(mut self, input_bytes: u64) -> Result<Summary, Error> {
-        self.flush()?;
+        if !self.output_closed {
+            self.flush()?;
+        }
         self.progress.clear();
         Ok(Summary {
             documents: self.documents,
@@ -233,6 +259,7 @@ impl Sink {
             text_bytes: self.text_bytes,
             input_bytes,
             seconds: self.progress.started.elapsed().as_secs_f64(),
+            output_closed: self.output_closed,
         })
     }
 }
@@ -299,45 +326,45 @@ impl Progress {
     }
 }
 
-/// Resolves every line in process, on all cores.
-pub fn run_in_process<R: BufRead + Send>(
+/// Resolves every line in process, on all cores. An answer over
+/// `max_answer_bytes` (measured as the server measures it) is that line's
+/// error, so the output is the same as through a server.
+pub fn run_in_process<R: BufRead + Send + 'static>(
     resolver: &Resolver,
     options: &ResolveOptions,
+    max_answer_bytes: usize,
     mut lines: LineReader<R>,
     mut sink: Sink,
 ) -> Result<Summary, Error> {
     use rayon::prelude::*;
     let input_name = sink.input_name.clone();
-    std::thread::scope(|scope| {
-        let (chunks, chunks_in) = sync_channel::<Vec<Line>>(2);
-        let (outcomes, outcomes_in) = sync_channel::<Vec<Outcome>>(2);
-        let reader = scope.spawn(move || -> Result<u64, Error> {
-            loop {
-                let mut chunk = Vec::with_capacity(CHUNK_LINES);
-                let mut chunk_bytes = 0;
-                while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
-                    let line = lines.next_line().map_err(|source| Error::Io {
-                        path: input_name.clone(),
-                        source,
-                    })?;
-                    let Some(line) = line else { break };
-                    chunk_bytes += line.content.as_ref().map_or(0, String::len);
-                    chunk.push(line);
-                }
-                // A closed channel means the writer stopped on an error.
-                if chunk.is_empty() || chunks.send(chunk).is_err() {
-                    return Ok(lines.offset);
-                }
+    let (chunks, chunks_in) = sync_channel::<Vec<Line>>(2);
+    let (outcomes, outcomes_in) = sync_channel::<Vec<Outcome>>(2);
+    // The reader and the resolver run on threads of their own that the
+    // writer (this thread) does not wait for when it stops early (a closed
+    // output, a refused line): the reader may be waiting on input that never
+    // comes (a pipe held open), and the process ends anyway.
+    let reader = std::thread::spawn(move || -> Result<u64, Error> {
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK_LINES);
+            let mut chunk_bytes = 0;
+            while chunk.len() < CHUNK_LINES && chunk_bytes < CHUNK_BYTES {
+                let line = lines.next_line().map_err(|source| Error::Io {
+                    path: input_name.clone(),
+                    source,
+                })?;
+                let Some(line) = line else { break };
+                chunk_bytes += line.content.as_ref().map_or(0, String::len);
+                chunk.push(line);
             }
-        });
-        let writer = scope.spawn(move || -> Result<Sink, Error> {
-            for chunk in outcomes_in {
-                for outcome in chunk {
-                    sink.accept(outcome)?;
-                }
+            // A closed channel means the writer stopped.
+            if chunk.is_empty() || chunks.send(chunk).is_err() {
+                return Ok(lines.offset);
             }
-            Ok(sink)
-        });
+        }
+    });
+    let (resolver, options) = (resolver.clone(), options.clone());
+    let resolving = std::thread::spawn(move || {
         for chunk in chunks_in {
             let resolved: Vec<Outcome> = chunk
                 .into_par_iter()
@@ -346,10 +373,16 @@ pub fn run_in_process<R: BufRead + Send>(
                     let result = line.content.and_then(|content| {
                         let (id, text) = parse_document(&content)?;
                         let mut resolution = resolver
-                            .resolve(&text, options)
+                            .resolve(&text, &options)
                             .map_err(|e| e.to_string())?;
                         resolution.id = id;
-                        Ok(to_json_line(&resolution))
+                        // Measured as the server measures it, so that an
+                        // answer too large to send fails here too.
+                        let answer = resolution_to_proto(resolution);
+                        check_answer_size(&answer, max_answer_bytes).map_err(|e| e.to_string())?;
+                        Ok(to_json_line(
+                            &resolution_from_proto(answer).map_err(|e| e.to_string())?,
+                        ))
                     });
                     Outcome {
                         number: line.number,
@@ -363,17 +396,21 @@ pub fn run_in_process<R: BufRead + Send>(
                 break;
             }
         }
-        drop(outcomes);
-        let sink = join(writer)?;
-        let input_bytes = join(reader)?;
-        sink.finish(input_bytes)
-    })
+    });
+    for chunk in outcomes_in {
+        for outcome in chunk {
+            if !sink.accept(outcome)? {
+                return sink.finish(0);
+            }
+        }
+    }
+    resolving.join().map_err(|_| panicked())?;
+    let input_bytes = reader.join().unwrap_or_else(|_| Err(panicked()))?;
+    sink.finish(input_bytes)
 }
 
-fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T, Error>>) -> Result<T, Error> {
-    handle
-        .join()
-        .unwrap_or_else(|_| Err(Error::Internal("a batch thread panicked".to_string())))
+fn panicked() -> Error {
+    Error::Internal("a batch thread panicked".to_string())
 }
 
 /// What the writer expects next from the server, in input order.
@@ -559,11 +596,11 @@ pub fn run_remote<R: BufRead + Send + 'static>(
                     }
                 }
             };
-            sink.accept(outcome)?;
             // Nothing more read yet (a producer writing line by line): let
             // what is answered out now rather than when the buffer fills.
-            if expected_in.is_empty() {
-                sink.flush()?;
+            if !sink.accept(outcome)? || (expected_in.is_empty() && !sink.flush()?) {
+                // The output closed: stop without waiting for the input.
+                return sink.finish(0);
             }
         }
         let input_bytes = reader.await.map_err(|error| {

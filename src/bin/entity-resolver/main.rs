@@ -95,6 +95,30 @@ enum Command {
         /// the client waits for a free slot.
         #[arg(long, default_value_t = Limits::default().max_connection_streams)]
         max_connection_streams: u32,
+        /// Largest answer in bytes: one encoded ResolveResponse, or all the
+        /// entries of one ResolveBatch answer together. A document over it
+        /// gets its own RESOURCE_EXHAUSTED error. At most --max-message-bytes
+        /// in effect.
+        #[arg(long, default_value_t = Limits::default().max_answer_bytes)]
+        max_answer_bytes: usize,
+        /// Bytes of text in resolution at once, all calls together (the
+        /// memory budget); a call that does not fit is refused at once with
+        /// RESOURCE_EXHAUSTED.
+        #[arg(long, default_value_t = Limits::default().max_inflight_bytes)]
+        max_inflight_bytes: usize,
+        /// ResolveStream calls one connection may hold open; one more is
+        /// refused with RESOURCE_EXHAUSTED.
+        #[arg(long, default_value_t = Limits::default().max_streams_per_connection, value_parser = at_least_one)]
+        max_streams_per_connection: usize,
+        /// Seconds a ResolveStream may send no document, while no answer is
+        /// pending, before the server ends it with DEADLINE_EXCEEDED.
+        #[arg(long, default_value_t = Limits::default().stream_idle_timeout.as_secs_f64())]
+        stream_idle_seconds: f64,
+        /// The longest a Resolve, ResolveBatch or Lookup call (or one stream
+        /// document) may run, whatever deadline the client set; past it,
+        /// DEADLINE_EXCEEDED.
+        #[arg(long, default_value_t = Limits::default().max_deadline.as_secs_f64())]
+        max_deadline_seconds: f64,
         /// Seconds calls in flight may run after SIGTERM before they are cut off.
         #[arg(long, default_value_t = DEFAULT_DRAIN.as_secs_f64())]
         drain_seconds: f64,
@@ -375,6 +399,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// A positive number of seconds from a flag.
+fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, Error> {
+    std::time::Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| {
+            Error::invalid_argument(flag, format!("{value} is not a positive number of seconds"))
+        })
+}
+
 fn load_index(aliases: Option<&Path>) -> Result<Index, Error> {
     let table = match aliases {
         Some(dir) => AliasTable::from_dir(dir)?,
@@ -396,6 +430,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             max_concurrent_requests,
             max_concurrent_streams,
             max_connection_streams,
+            max_answer_bytes,
+            max_inflight_bytes,
+            max_streams_per_connection,
+            stream_idle_seconds,
+            max_deadline_seconds,
             drain_seconds,
             admin_token_file,
             tls_cert,
@@ -429,6 +468,11 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 max_concurrent_requests,
                 max_concurrent_streams,
                 max_connection_streams,
+                max_answer_bytes,
+                max_inflight_bytes,
+                max_streams_per_connection,
+                stream_idle_timeout: seconds("--stream-idle-seconds", stream_idle_seconds)?,
+                max_deadline: seconds("--max-deadline-seconds", max_deadline_seconds)?,
             };
             let started = std::time::Instant::now();
             let source = TableSource::from_option(aliases);
@@ -532,7 +576,18 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let lines = batch::LineReader::new(reader, max_line_bytes);
             let sink = batch::Sink::new(writer, input_name, output_name, skip_invalid, input_size);
             let summary = match (&resolver, &server) {
-                (Some(resolver), _) => batch::run_in_process(resolver, &options, lines, sink)?,
+                (Some(resolver), _) => batch::run_in_process(
+                    resolver,
+                    &options,
+                    // The answers a server with the default limits sends.
+                    Limits {
+                        max_message_bytes,
+                        ..Limits::default()
+                    }
+                    .answer_limit(),
+                    lines,
+                    sink,
+                )?,
                 (None, Some(url)) => batch::run_remote(
                     url,
                     tls_ca.as_deref(),
@@ -543,6 +598,10 @@ fn run(command: Command) -> Result<ExitCode, Error> {
                 )?,
                 (None, None) => unreachable!("a resolver is built when there is no server"),
             };
+            // `batch | head`: the reader has what it wanted; say nothing.
+            if summary.output_closed {
+                return Ok(ExitCode::SUCCESS);
+            }
             let seconds = summary.seconds.max(1e-9);
             eprintln!(
                 "batch: {} documents resolved, {} skipped (malformed or refused lines), {:.1} MB of text ({:.1} MB input) in {:.2} s: {:.0} documents/s, {:.2} MB/s{}",
