@@ -37,7 +37,7 @@ use crate::proto::entity_resolver_service_server::{
 };
 use crate::reload::{Reloader, TableSource};
 use crate::resolve::{Interrupt, Resolver};
-use crate::transport::{CallGuardLayer, CatchPanicLayer, Incoming, Port, PeerInfo, Transport};
+use crate::transport::{CallGuardLayer, CatchPanicLayer, Incoming, PeerInfo, Port, Transport};
 
 /// Request limits. A request over one is refused with RESOURCE_EXHAUSTED and
 /// a message naming the limit and its value.
