@@ -212,17 +212,19 @@ def attack_pathological_texts(binary, short, bounds):
 
 
 def attack_small_call_during_large(binary, short, bounds):
-    """Latency of a small Resolve while large pathological ones keep both cores busy."""
-    large = pathological_texts()["one_word"]
+    """Latency of a small Resolve while large ones (1 MiB of news, the costliest
+    real text, and 1 MiB of distinct capitalised words, the costliest shape)
+    keep both cores busy."""
+    texts = [news_document(MIB), pathological_texts()["capitalised_unknowns"]]
     with Server(binary) as server:
         stop = threading.Event()
 
-        def keep_busy():
+        def keep_busy(large):
             busy = pb_grpc.EntityResolverServiceStub(channel(server.target))
             while not stop.is_set():
                 code_of(lambda: busy.Resolve(pb.ResolveRequest(text=large), timeout=60))
 
-        workers = [threading.Thread(target=keep_busy) for _ in range(4)]
+        workers = [threading.Thread(target=keep_busy, args=(texts[i % 2],)) for i in range(4)]
         for worker in workers:
             worker.start()
         time.sleep(0.5)
@@ -300,7 +302,16 @@ def attack_answers(binary, short, bounds):
 def attack_streams_and_connections(binary, short, bounds):
     """One connection holding every stream slot; idle and half-open connections."""
     figures = {}
-    flags = ["--stream-idle-seconds", "2", "--idle-timeout-seconds", "3", "--header-timeout-seconds", "2"]
+    flags = [
+        "--stream-idle-seconds",
+        "2",
+        "--idle-timeout-seconds",
+        "3",
+        "--header-timeout-seconds",
+        "2",
+        "--request-timeout-seconds",
+        "2",
+    ]
     with Server(binary, *flags) as server:
         # 100 streams on one connection, sending nothing.
         hog = pb_grpc.EntityResolverServiceStub(channel(server.target))
@@ -556,6 +567,7 @@ def attack_page_token(binary, short, bounds):
 def attack_file_limit(binary, short, bounds):
     """At the open-file limit the accept loop backs off instead of spinning."""
     with Server(binary, nofile=64) as server:
+        started = time.monotonic()
         held = open_sockets(server.port, 200)
         before = cpu_seconds(server.pid)
         time.sleep(3)
@@ -567,7 +579,8 @@ def attack_file_limit(binary, short, bounds):
         expect([m.entity_id for m in response.mentions] == ["ttp"], "the server does not answer after EMFILE")
         expect(spent <= 0.5, f"the server spent {spent:.2f} s of CPU in 3 s at the open-file limit")
         logged = server.log_text().count("out of file descriptors")
-        expect(1 <= logged <= 5, f"'out of file descriptors' logged {logged} times in about 4 s")
+        seconds = time.monotonic() - started
+        expect(1 <= logged <= seconds + 2, f"'out of file descriptors' logged {logged} times in {seconds:.1f} s")
         return {"connections_tried": len(held), "cpu_seconds_in_3s": round(spent, 3), "log_lines": logged}
 
 
