@@ -253,6 +253,26 @@ def attack_small_call_during_large(binary, short, bounds):
     return figures
 
 
+def attack_short_texts(binary, short, bounds):
+    """4 KiB of each pathological shape: short texts are resolved on the async
+    thread they arrived on, so their worst case must stay at milliseconds."""
+    figures = {}
+    texts = {name: text.encode()[:4096].decode(errors="ignore") for name, text in pathological_texts().items()}
+    texts["news"] = news_document(4096)
+    with Server(binary) as server:
+        for name, text in texts.items():
+            latencies = []
+            for _ in range(50 if short else 200):
+                started = time.monotonic()
+                code, details = code_of(lambda: server.stub.Resolve(pb.ResolveRequest(text=text), timeout=10))
+                latencies.append(time.monotonic() - started)
+                expect(code in (grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED), f"{name}: {code.name} {details}")
+            latencies.sort()
+            figures[name] = {"p50_ms": round(latencies[len(latencies) // 2] * 1000, 2), "max_ms": round(latencies[-1] * 1000, 2)}
+            expect(latencies[-1] <= bounds.short_text_seconds, f"{name}: 4 KiB took {latencies[-1] * 1000:.0f} ms")
+    return figures
+
+
 def attack_answers(binary, short, bounds):
     """Requests inside every limit whose answers would be huge; memory after a spike."""
     figures = {}
@@ -545,7 +565,7 @@ def attack_table_loader(binary, short, bounds):
             expect(rss_mb(server.pid) < 500, f"RSS {rss_mb(server.pid)} MB after the /dev/zero reload")
 
             broken = "\n".join(
-                f'[[entity]]\nid = "x{i}"\nname = "\x1b"\ntype = "person"\n' for i in range(5000)
+                f'[[entity]]\nid = "x{i}"\nname = "Name \\u202E{i}"\ntype = "person"\n' for i in range(5000)
             )
             (aliases / "broken.toml").write_text(broken)
             code, details = reload("five_thousand_problems")
@@ -647,6 +667,7 @@ def attack_broken_pipe(binary, short, bounds):
 
 ATTACKS = {
     "pathological_texts": attack_pathological_texts,
+    "short_texts": attack_short_texts,
     "small_call_during_large": attack_small_call_during_large,
     "answers": attack_answers,
     "streams_and_connections": attack_streams_and_connections,
@@ -666,7 +687,8 @@ def main():
     parser.add_argument("--short", action="store_true", help="fewer connections and calls (CI)")
     parser.add_argument("--only", nargs="*", choices=sorted(ATTACKS), help="run these attacks only")
     parser.add_argument("--text-seconds", type=float, default=10.0, help="bound on one 1 MiB pathological Resolve")
-    parser.add_argument("--small-call-seconds", type=float, default=1.0, help="bound on a small call behind large ones")
+    parser.add_argument("--short-text-seconds", type=float, default=0.1, help="bound on one 4 KiB Resolve, any shape")
+    parser.add_argument("--small-call-seconds", type=float, default=0.5, help="bound on a small call behind large ones")
     parser.add_argument("--peak-rss-mb", type=float, default=1024.0, help="bound on peak RSS under the largest batch")
     parser.add_argument("--kept-rss-mb", type=float, default=200.0, help="bound on RSS kept after the batch, over idle")
     bounds = parser.parse_args()

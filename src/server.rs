@@ -126,6 +126,13 @@ impl Limits {
     }
 }
 
+/// Texts up to this size are resolved on the async thread the call arrived
+/// on. Their worst case is bounded by the resolver's per-word caps and
+/// per-document fuzzy budget (a few milliseconds for any 4 KiB text, see
+/// BENCHMARKS.md), so they cannot stall the thread; most single calls are
+/// this small (a headline, a paragraph, a record's field).
+pub const INLINE_TEXT_BYTES: usize = 4 * 1024;
+
 /// Page size of ListEntities when the caller does not say.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// Largest page of ListEntities.
@@ -814,6 +821,14 @@ impl EntityResolverService for ResolverService {
         let deadline = self.deadline(&request)?;
         let document = request.into_inner();
         let outcome = match self.admit_bytes(document.text.len(), "Resolve") {
+            // A short text is resolved where it arrived: the hop to the CPU
+            // pool would cost more than the work, and a short call would wait
+            // there behind long ones.
+            Ok(_bytes) if document.text.len() <= INLINE_TEXT_BYTES => {
+                let stop = || deadline.check();
+                self.work()
+                    .resolve_document(document, &Interrupt::new(&stop))
+            }
             Ok(bytes) => {
                 let work = self.work();
                 on_cpu_pool(deadline, move |interrupt| {
