@@ -37,7 +37,7 @@ impl TableSource {
             TableSource::Embedded => AliasTable::embedded()?,
             TableSource::Directory(dir) => AliasTable::from_dir(dir)?,
         };
-        Index::from_table(table)
+        Ok(Index::from_table(table)?)
     }
 
     /// For logs and the admin RPC: which table a reload reads.

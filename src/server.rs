@@ -825,7 +825,7 @@ impl EntityResolverService for ResolverService {
             // pool would cost more than the work, and a short call would wait
             // there behind long ones.
             Ok(_bytes) if document.text.len() <= INLINE_TEXT_BYTES => {
-                let stop = || deadline.check();
+                let stop = || deadline.check().map_err(Error::into_interrupt);
                 self.work()
                     .resolve_document(document, &Interrupt::new(&stop))
             }
@@ -972,7 +972,7 @@ impl EntityResolverService for ResolverService {
                                 rayon::spawn(move || {
                                     let _queued = queued;
                                     let reply = {
-                                        let stop = || stop_check(&slot, &deadline);
+                                        let stop = || stop_check(&slot, &deadline).map_err(Error::into_interrupt);
                                         // The client went away while this waited: skip it.
                                         if stop().is_err() {
                                             return;
@@ -1151,7 +1151,7 @@ async fn on_cpu_pool<T: Send + 'static>(
     let (slot, answer) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
         let result = {
-            let stop = || stop_check(&slot, &deadline);
+            let stop = || stop_check(&slot, &deadline).map_err(Error::into_interrupt);
             // Gone or expired while it waited for a thread: skip it.
             if stop().is_err() {
                 return;

@@ -414,7 +414,7 @@ fn load_index(aliases: Option<&Path>) -> Result<Index, Error> {
         Some(dir) => AliasTable::from_dir(dir)?,
         None => AliasTable::embedded()?,
     };
-    Index::from_table(table)
+    Ok(Index::from_table(table)?)
 }
 
 fn run(command: Command) -> Result<ExitCode, Error> {

@@ -7,10 +7,13 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result, TableError};
-use crate::fuzzy::{FlatLists, FuzzyIndex};
 use crate::normalize::{basic_key, folded_key, normalize};
 use crate::table::{AliasTable, EntityRecord};
 use crate::types::EntityType;
+
+pub mod fuzzy;
+
+use fuzzy::{FlatLists, FuzzyIndex};
 
 /// One entity of the index.
 #[derive(Debug, Clone)]

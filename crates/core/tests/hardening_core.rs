@@ -7,11 +7,11 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use entity_resolver::error::TableError;
-use entity_resolver::lookup::{lookup_counted, MAX_NAME_BYTES};
-use entity_resolver::resolve::Work;
-use entity_resolver::table::{MAX_ALIAS_FILE_BYTES, MAX_NAMES_PER_ENTITY, MAX_NAME_CHARS};
-use entity_resolver::{AliasTable, EntityType, Error, Index, Interrupt, ResolveOptions, Resolver};
+use entity_resolver_core::error::TableError;
+use entity_resolver_core::lookup::{lookup_counted, MAX_NAME_BYTES};
+use entity_resolver_core::resolve::Work;
+use entity_resolver_core::table::{MAX_ALIAS_FILE_BYTES, MAX_NAMES_PER_ENTITY, MAX_NAME_CHARS};
+use entity_resolver_core::{AliasTable, EntityType, Error, Index, Interrupt, ResolveOptions, Resolver};
 
 fn resolver() -> &'static Resolver {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();
@@ -218,7 +218,7 @@ fn the_fuzzy_budget_caps_a_document_of_misspellable_words() {
     let mut sequence = Sequence(4);
     let text = words(256 * 1024, |_| sequence.word(32));
     let work = work_of(&text);
-    let budget = entity_resolver::fuzzy::fuzzy_budget(text.len());
+    let budget = entity_resolver_core::matching::fuzzy::fuzzy_budget(text.len());
     assert!(work.fuzzy_budget_exhausted, "{work:?}");
     // The last word looked up may overrun the budget by its own cost.
     assert!(
@@ -230,7 +230,7 @@ fn the_fuzzy_budget_caps_a_document_of_misspellable_words() {
 
 /// The evaluation documents, in name order.
 fn evaluation_documents() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/own/corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../eval/own/corpus");
     let mut docs: Vec<(String, String)> = std::fs::read_dir(&dir)
         .expect("the evaluation corpus is there")
         .map(|entry| entry.expect("a directory entry").path())
@@ -249,7 +249,7 @@ fn evaluation_documents() -> Vec<(String, String)> {
 fn no_news_document_comes_near_the_fuzzy_budget() {
     for (name, text) in evaluation_documents() {
         let work = work_of(&text);
-        let budget = entity_resolver::fuzzy::fuzzy_budget(text.len());
+        let budget = entity_resolver_core::matching::fuzzy::fuzzy_budget(text.len());
         // A tenth of the budget: the caps must never change what news gets.
         assert!(
             work.fuzzy_charged * 10 < budget,
@@ -804,7 +804,7 @@ fn a_misspelt_name_before_the_noise_is_still_found_when_the_budget_runs_out() {
             .iter()
             .any(|m| m.entity_id == "sirajuddin-haqqani"
                 && m.text == "Sirajuddin Haqqami"
-                && m.match_kind == entity_resolver::MatchKind::Fuzzy),
+                && m.match_kind == entity_resolver_core::MatchKind::Fuzzy),
         "{:?}",
         found.mentions
     );

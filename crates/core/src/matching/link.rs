@@ -7,12 +7,12 @@
 
 use std::collections::HashMap;
 
-use crate::candidates::{score, Candidate, Choice, Evidence};
+use crate::matching::candidates::{score, Candidate, Choice, Evidence};
 use crate::error::Result;
-use crate::fuzzy::MAX_FUZZY_WORD_LETTERS;
+use crate::matching::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::index::Index;
 use crate::normalize::{CaseShape, NormalizedText};
-use crate::resolve::{Interrupt, Work};
+use crate::work::{Interrupt, Work};
 use crate::types::{EntityType, MatchKind};
 
 /// Longest shorter form of a name, in words ("Bhutto Zardari").

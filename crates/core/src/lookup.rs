@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
-use crate::candidates::{case_rule_holds, score};
+use crate::matching::candidates::{case_rule_holds, score};
 use crate::error::{Error, Result};
-use crate::fuzzy::{fuzzy_score, max_name_distance, max_word_distance, stretch_allowed};
+use crate::matching::fuzzy::{fuzzy_score, max_name_distance, max_word_distance, stretch_allowed};
 use crate::index::{AliasKind, Index};
 use crate::normalize::normalize;
-use crate::resolve::{normalisation_steps, Work};
+use crate::resolve::normalisation_steps;
+use crate::work::Work;
 use crate::types::{EntityType, MatchKind};
 
 /// Most candidates one lookup returns.
