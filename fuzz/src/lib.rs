@@ -219,11 +219,11 @@ pub fn check_alias_table(data: &[u8]) -> Result<(), String> {
     };
     // Every entity by its canonical name, then the first aliases of any kind.
     let names = index
-        .entities
+        .entities()
         .iter()
         .enumerate()
         .map(|(i, e)| (i as u32, &e.name));
-    let aliases = index.aliases.iter().map(|a| (a.entity, &a.surface));
+    let aliases = index.aliases().iter().map(|a| (a.entity, &a.surface));
     let mut text = String::new();
     for (entity, name) in names
         .take(NAMES_LOOKED_UP)
@@ -234,7 +234,7 @@ pub fn check_alias_table(data: &[u8]) -> Result<(), String> {
         if !found.iter().any(|c| c.entity == entity) {
             return Err(format!(
                 "Lookup({name:?}) does not find {:?}, whose name it is: {found:?}",
-                index.entities[entity as usize].id
+                index.entity_at(entity).id
             ));
         }
         text.push_str(name);

@@ -89,7 +89,7 @@ fn words(bytes: usize, mut make: impl FnMut(usize) -> String) -> String {
 fn people() -> Vec<String> {
     let index = resolver().index();
     index
-        .entities
+        .entities()
         .iter()
         .filter(|e| e.entity_type == EntityType::Person)
         .map(|e| e.name.clone())
@@ -674,14 +674,14 @@ fn names_past_the_limits_or_with_control_characters_are_refused() {
 fn the_real_tables_longest_names_are_within_the_limits() {
     let index = resolver().index();
     let longest = index
-        .aliases
+        .aliases()
         .iter()
         .map(|a| a.surface.chars().count())
         .max()
         .unwrap();
     assert!(longest * 2 <= MAX_NAME_CHARS, "longest alias {longest}");
     let most = index
-        .entities
+        .entities()
         .iter()
         .map(|e| {
             let r = &e.record;

@@ -217,17 +217,17 @@ fn resident_mb() -> Option<u64> {
 
 /// The compiled, immutable alias index.
 pub struct Index {
-    pub entities: Vec<Entity>,
-    pub by_id: HashMap<String, u32>,
-    pub aliases: Vec<Alias>,
+    pub(crate) entities: Vec<Entity>,
+    pub(crate) by_id: HashMap<String, u32>,
+    pub(crate) aliases: Vec<Alias>,
     /// Every alias by basic key: names, acronyms, native names.
-    pub basic: PatternSet,
+    pub(crate) basic: PatternSet,
     /// Names (not acronyms) by folded key, with particle variants.
-    pub folded: PatternSet,
-    pub fuzzy: FuzzyIndex,
-    pub version: String,
+    pub(crate) folded: PatternSet,
+    pub(crate) fuzzy: FuzzyIndex,
+    pub(crate) version: String,
     /// Entity ids sorted, for paging.
-    pub sorted_ids: Vec<u32>,
+    pub(crate) sorted_ids: Vec<u32>,
 }
 
 impl std::fmt::Debug for Index {
@@ -238,6 +238,17 @@ impl std::fmt::Debug for Index {
             .field("aliases", &self.aliases.len())
             .finish()
     }
+}
+
+/// One page of `Index::entities_page`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityPage {
+    /// Entity numbers (for `Index::entity_at`), in id order.
+    pub entities: Vec<u32>,
+    /// Entities of the type asked for, over all pages.
+    pub total: usize,
+    /// Whether entities follow this page.
+    pub more: bool,
 }
 
 /// Summary figures of an index, as `check` prints them.
@@ -373,8 +384,80 @@ impl Index {
         })
     }
 
+    /// The entity with this id.
     pub fn entity(&self, id: &str) -> Option<&Entity> {
         self.by_id.get(id).map(|&i| &self.entities[i as usize])
+    }
+
+    /// The number of the entity with this id, for `entity_at` and the
+    /// numbers a match or a page carries.
+    pub fn entity_number(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Entity number `number`, as matches and pages give it. Panics on a
+    /// number this index did not give.
+    pub fn entity_at(&self, number: u32) -> &Entity {
+        &self.entities[number as usize]
+    }
+
+    /// Alias number `number`, as matches give it. Panics on a number this
+    /// index did not give.
+    pub fn alias_at(&self, number: u32) -> &Alias {
+        &self.aliases[number as usize]
+    }
+
+    /// Every entity, in table order (entity numbers index it).
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// Every alias, in build order (alias numbers index it).
+    pub fn aliases(&self) -> &[Alias] {
+        &self.aliases
+    }
+
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn alias_count(&self) -> usize {
+        self.aliases.len()
+    }
+
+    /// The table's version: a hash of its contents.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Up to `size` entities in id order, starting after id `after` (from
+    /// the first without it), of type `entity_type` only when given. Ids are
+    /// unique, so the last id of a page is a stable place to resume from
+    /// even across a reload that adds or drops entities.
+    pub fn entities_page(
+        &self,
+        after: Option<&str>,
+        entity_type: Option<EntityType>,
+        size: usize,
+    ) -> EntityPage {
+        let matching: Vec<u32> = self
+            .sorted_ids
+            .iter()
+            .copied()
+            .filter(|&e| entity_type.is_none_or(|t| self.entities[e as usize].entity_type == t))
+            .collect();
+        let begin = match after {
+            Some(after) => {
+                matching.partition_point(|&e| self.entities[e as usize].id.as_str() <= after)
+            }
+            None => 0,
+        };
+        let entities: Vec<u32> = matching[begin..].iter().take(size).copied().collect();
+        EntityPage {
+            more: begin + entities.len() < matching.len(),
+            entities,
+            total: matching.len(),
+        }
     }
 
     pub fn summary(&self) -> Summary {
