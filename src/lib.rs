@@ -26,7 +26,7 @@ pub use error::{Error, Result, TableError};
 pub use entity_resolver_core::matching::{candidates, fuzzy, link, settle};
 pub use entity_resolver_core::{eval, index, lookup, normalize, resolve, table, types};
 pub use entity_resolver_core::{
-    Alternative, AliasTable, EntityType, Index, Interrupt, MatchKind, Mention, NormalizedText,
+    AliasTable, Alternative, EntityType, Index, Interrupt, MatchKind, Mention, NormalizedText,
     Resolution, ResolveOptions, Resolver,
 };
 

@@ -972,7 +972,10 @@ impl EntityResolverService for ResolverService {
                                 rayon::spawn(move || {
                                     let _queued = queued;
                                     let reply = {
-                                        let stop = || stop_check(&slot, &deadline).map_err(Error::into_interrupt);
+                                        let stop = || {
+                                            stop_check(&slot, &deadline)
+                                                .map_err(Error::into_interrupt)
+                                        };
                                         // The client went away while this waited: skip it.
                                         if stop().is_err() {
                                             return;

@@ -94,7 +94,9 @@ pub fn check_resolve(input: &ResolveInput) -> Result<(), String> {
     let converted = options_from_proto(proto_options.clone());
     match (&converted, acceptable(&proto_options)) {
         (Ok(_), true) => {}
-        (Err(entity_resolver::Error::InvalidArgument { field, .. }), false) if field.starts_with("options.") => {
+        (Err(entity_resolver::Error::InvalidArgument { field, .. }), false)
+            if field.starts_with("options.") =>
+        {
             return Ok(())
         }
         (outcome, expected) => {

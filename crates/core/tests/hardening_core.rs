@@ -11,7 +11,9 @@ use entity_resolver_core::error::TableError;
 use entity_resolver_core::lookup::{lookup_counted, MAX_NAME_BYTES};
 use entity_resolver_core::resolve::Work;
 use entity_resolver_core::table::{MAX_ALIAS_FILE_BYTES, MAX_NAMES_PER_ENTITY, MAX_NAME_CHARS};
-use entity_resolver_core::{AliasTable, EntityType, Error, Index, Interrupt, ResolveOptions, Resolver};
+use entity_resolver_core::{
+    AliasTable, EntityType, Error, Index, Interrupt, ResolveOptions, Resolver,
+};
 
 fn resolver() -> &'static Resolver {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();

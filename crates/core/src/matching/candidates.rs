@@ -7,8 +7,8 @@
 use crate::error::Result;
 use crate::index::{AliasKind, CaseRule, Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText, Token};
-use crate::work::{Interrupt, Work};
 use crate::types::MatchKind;
+use crate::work::{Interrupt, Work};
 
 pub use super::score;
 

@@ -28,8 +28,8 @@ use crate::index::Index;
 use crate::matching::candidates::{Candidate, Choice, Evidence};
 use crate::matching::score;
 use crate::normalize::{CaseShape, NormalizedText};
-use crate::work::{Interrupt, Work};
 use crate::types::MatchKind;
+use crate::work::{Interrupt, Work};
 
 // The word-distance rules belong to the index (they decide what its deletion
 // map holds); re-exported here, where the query stage applies them.

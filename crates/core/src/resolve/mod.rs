@@ -5,16 +5,21 @@
 
 use std::sync::Arc;
 
-use crate::matching::candidates::{alias_candidates, Candidate, Evidence};
 use crate::error::{Error, Result};
+use crate::index::Index;
+use crate::matching::candidates::{alias_candidates, Candidate};
 use crate::matching::fuzzy::fuzzy_candidates;
-use crate::index::{AliasKind, Index};
 use crate::matching::link::link;
-use crate::normalize::{basic_key, folded_key, normalize, normalize_until};
 use crate::matching::settle::settle;
-use crate::types::{Alternative, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions};
+use crate::normalize::normalize_until;
+use crate::types::{Resolution, ResolveOptions};
+
+mod emit;
+mod explain;
 
 pub use crate::work::{Interrupt, Work};
+use emit::emit;
+pub use explain::normalisation_steps;
 
 /// Resolves texts against one compiled table. Cloning is cheap: the index is
 /// shared, and each call keeps its scratch space to itself.
@@ -156,246 +161,6 @@ impl Resolver {
     }
 }
 
-fn emit(
-    index: &Index,
-    text: &str,
-    kept: &[Candidate],
-    mode: NormalizedText,
-    interrupt: &Interrupt<'_>,
-) -> Result<Resolution> {
-    let offsets = UnitOffsets::new(text, kept, interrupt)?;
-    let mut paced = interrupt.paced();
-    let mut mentions = Vec::with_capacity(kept.len());
-    let mut normalized_text = match mode {
-        NormalizedText::Omit => None,
-        _ => Some(String::with_capacity(text.len())),
-    };
-    let mut copied = 0;
-    for candidate in kept {
-        paced.at(candidate.start_byte)?;
-        if candidate.start_byte < copied {
-            debug_assert!(false, "settled mentions overlap: {candidate:?}");
-            continue;
-        }
-        let choice = candidate.choices[0];
-        let entity = &index.entities[choice.entity as usize];
-        let alias = &index.aliases[choice.alias as usize];
-        let (start, end) = (candidate.start_byte, candidate.end_byte);
-        let written = &text[start..end];
-        let (char_start, utf16_start) = offsets.at(start);
-        let (char_end, utf16_end) = offsets.at(end);
-        let matched_alias = match candidate.evidence {
-            Evidence::Partial { antecedent }
-            | Evidence::DocumentAcronym {
-                definition: antecedent,
-            } => text[antecedent.0..antecedent.1].to_string(),
-            _ => alias.surface.clone(),
-        };
-        let mut explanation = explain(candidate, written, &alias.surface, alias.kind, text);
-        let alternatives: Vec<Alternative> = candidate.choices[1..]
-            .iter()
-            .map(|c| {
-                let other = &index.entities[c.entity as usize];
-                Alternative {
-                    entity_id: other.id.clone(),
-                    canonical_name: other.name.clone(),
-                    score: c.score,
-                }
-            })
-            .collect();
-        if !alternatives.is_empty() {
-            let names: Vec<String> = alternatives
-                .iter()
-                .map(|a| format!("{} ({:.2})", a.entity_id, a.score))
-                .collect();
-            explanation.push_str(&format!("; shared alias, also {}", names.join(", ")));
-        }
-        if alias.weak {
-            explanation.push_str("; weak alias, supported by another mention of the entity");
-        }
-        if let Some(normalized) = &mut normalized_text {
-            normalized.push_str(&text[copied..start]);
-            normalized.push_str(match mode {
-                NormalizedText::EntityId => &entity.id,
-                _ => &entity.name,
-            });
-        }
-        copied = end;
-        mentions.push(Mention {
-            text: written.to_string(),
-            start,
-            end,
-            char_start,
-            char_end,
-            utf16_start,
-            utf16_end,
-            entity_id: entity.id.clone(),
-            canonical_name: entity.name.clone(),
-            entity_type: entity.entity_type,
-            score: round(choice.score),
-            match_kind: candidate.kind,
-            matched_alias,
-            explanation,
-            alternatives,
-        });
-    }
-    if let Some(normalized) = &mut normalized_text {
-        normalized.push_str(&text[copied..]);
-    }
-    Ok(Resolution {
-        id: String::new(),
-        mentions,
-        normalized_text,
-        table_version: index.version.clone(),
-    })
-}
-
-fn round(score: f32) -> f32 {
-    (score * 1000.0).round() / 1000.0
-}
-
-fn explain(
-    candidate: &Candidate,
-    written: &str,
-    alias: &str,
-    kind: AliasKind,
-    text: &str,
-) -> String {
-    match (&candidate.evidence, candidate.kind) {
-        (Evidence::Partial { antecedent }, _) => format!(
-            "shorter form of {:?}, named in full at bytes {}..{}",
-            &text[antecedent.0..antecedent.1],
-            antecedent.0,
-            antecedent.1
-        ),
-        (Evidence::DocumentAcronym { definition }, _) => format!(
-            "acronym defined in this document after {:?} at bytes {}..{}",
-            &text[definition.0..definition.1],
-            definition.0,
-            definition.1
-        ),
-        (Evidence::Fuzzy { distance }, _) => {
-            let steps = normalisation_steps(written, alias);
-            let mut line = format!("fuzzy match of alias {alias:?}: edit distance {distance}");
-            if !steps.is_empty() {
-                line.push_str(&format!(" after normalisation ({})", steps.join(", ")));
-            }
-            line
-        }
-        (_, MatchKind::Exact) if kind == AliasKind::Canonical => {
-            "exact match of the canonical name".to_string()
-        }
-        (_, MatchKind::Exact) => format!("exact match of alias {alias:?}"),
-        (_, MatchKind::Acronym) if written == alias => format!("acronym {alias:?}, case as listed"),
-        (_, MatchKind::Acronym) => {
-            format!("acronym {alias:?} written {written:?}, allowed by its case rule")
-        }
-        (_, MatchKind::NativeScript) if written == alias => format!("Arabic-script name {alias:?}"),
-        (_, MatchKind::NativeScript) => format!(
-            "Arabic-script name {alias:?} after normalising letter variants ({})",
-            normalisation_steps(written, alias).join(", ")
-        ),
-        _ => format!(
-            "alias {alias:?} after normalisation: {}",
-            normalisation_steps(written, alias).join(", ")
-        ),
-    }
-}
-
-/// Which normalisation steps make `written` and `alias` equal, in order.
-pub fn normalisation_steps(written: &str, alias: &str) -> Vec<&'static str> {
-    fn strip_marks(s: &str) -> String {
-        use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
-        s.nfkd()
-            .filter(|c| !is_combining_mark(*c))
-            .collect::<String>()
-            .to_lowercase()
-    }
-    type Stage = fn(&str) -> String;
-    let stages: [(&'static str, Stage); 3] = [
-        ("diacritics", strip_marks),
-        ("punctuation and spacing", basic_key),
-        ("transliteration", folded_key),
-    ];
-    let shapes = |s: &str| -> Vec<crate::normalize::CaseShape> {
-        normalize(s).tokens.iter().map(|t| t.shape).collect()
-    };
-    let mut steps = Vec::new();
-    let (written_shapes, alias_shapes) = (shapes(written), shapes(alias));
-    // Names of different word counts ("Abd al-Ghani", "Abdul Ghani") compare
-    // the case of their first word only.
-    let case_differs = if written_shapes.len() == alias_shapes.len() {
-        written_shapes != alias_shapes
-    } else {
-        written_shapes.first() != alias_shapes.first()
-    };
-    if case_differs {
-        steps.push("case");
-    }
-    let (mut previous_written, mut previous_alias) = (written.to_lowercase(), alias.to_lowercase());
-    if previous_written == previous_alias {
-        return steps;
-    }
-    for (name, stage) in stages {
-        let (w, a) = (stage(written), stage(alias));
-        if w != previous_written || a != previous_alias {
-            steps.push(name);
-        }
-        if w == a {
-            return steps;
-        }
-        (previous_written, previous_alias) = (w, a);
-    }
-    if crate::index::spelling_variants(alias).contains(&folded_key(written)) {
-        steps.push("name variant (particle or Abdul/Abd al-)");
-    }
-    steps
-}
-
-/// Converts byte offsets to Unicode scalar and UTF-16 offsets in one pass.
-struct UnitOffsets {
-    /// (byte, chars before, utf16 units before), sorted by byte.
-    points: Vec<(usize, usize, usize)>,
-}
-
-impl UnitOffsets {
-    fn new(text: &str, mentions: &[Candidate], interrupt: &Interrupt<'_>) -> Result<Self> {
-        let mut wanted: Vec<usize> = mentions
-            .iter()
-            .flat_map(|m| [m.start_byte, m.end_byte])
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut points = Vec::with_capacity(wanted.len());
-        let (mut chars, mut units) = (0, 0);
-        let mut next = wanted.iter().peekable();
-        let mut paced = interrupt.paced();
-        for (byte, c) in text.char_indices() {
-            paced.at(byte)?;
-            while let Some(&&w) = next.peek() {
-                if w > byte {
-                    break;
-                }
-                points.push((w, chars, units));
-                next.next();
-            }
-            chars += 1;
-            units += c.len_utf16();
-        }
-        for &w in next {
-            points.push((w, chars, units));
-        }
-        Ok(UnitOffsets { points })
-    }
-
-    fn at(&self, byte: usize) -> (usize, usize) {
-        match self.points.binary_search_by_key(&byte, |p| p.0) {
-            Ok(i) => (self.points[i].1, self.points[i].2),
-            Err(_) => unreachable!("every mention boundary was recorded"),
-        }
-    }
-}
-
 impl Resolver {
     /// Checks that a text is within `limit` bytes.
     pub fn check_text_size(text: &str, limit: usize) -> Result<()> {
@@ -407,36 +172,5 @@ impl Resolver {
             });
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalisation_steps_table() {
-        let cases: &[(&str, &str, &[&str])] = &[
-            ("Taliban", "Taliban", &[]),
-            ("TALIBAN", "Taliban", &["case"]),
-            ("Hekmatyār", "Hekmatyar", &["diacritics"]),
-            (
-                "Tehrik e Taliban",
-                "Tehrik-e-Taliban",
-                &["punctuation and spacing"],
-            ),
-            (
-                "Tehreek-i-Taliban",
-                "Tehrik-e-Taliban",
-                &["punctuation and spacing", "transliteration"],
-            ),
-        ];
-        for (written, alias, expected) in cases {
-            assert_eq!(
-                normalisation_steps(written, alias),
-                *expected,
-                "{written} / {alias}"
-            );
-        }
     }
 }
