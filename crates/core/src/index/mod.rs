@@ -442,6 +442,34 @@ mod tests {
     }
 
     #[test]
+    fn pages_walk_every_entity_of_the_type_once_in_id_order() {
+        let index = Index::embedded().unwrap();
+        for entity_type in [None, Some(EntityType::Person)] {
+            let mut walked = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = index.entities_page(after.as_deref(), entity_type, 7);
+                assert!(page.entities.len() <= 7);
+                walked.extend(page.entities.iter().map(|&e| index.entity_at(e).id.clone()));
+                if !page.more {
+                    break;
+                }
+                after = walked.last().cloned();
+            }
+            let mut expected: Vec<String> = index
+                .entities()
+                .iter()
+                .filter(|e| entity_type.is_none_or(|t| e.entity_type == t))
+                .map(|e| e.id.clone())
+                .collect();
+            expected.sort();
+            assert_eq!(walked, expected, "{entity_type:?}");
+            let first = index.entities_page(None, entity_type, 7);
+            assert_eq!(first.total, expected.len());
+        }
+    }
+
+    #[test]
     fn index_is_send_and_sync() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Index>();
