@@ -133,7 +133,7 @@ pub fn check_answer_size(answer: &proto::ResolveResponse, limit: usize) -> Resul
 }
 
 pub fn entity_to_proto(index: &Index, entity: u32) -> proto::Entity {
-    let entity = &index.entities[entity as usize];
+    let entity = &index.entity_at(entity);
     let record = &entity.record;
     proto::Entity {
         id: entity.id.clone(),

@@ -1,7 +1,10 @@
-//! The one domain error type. The gRPC layer maps it to `tonic::Status` in a
-//! single place (`server::status`); the library never builds a `Status`.
+//! The service's error type: the core's errors (converted variant by
+//! variant, `From<entity_resolver_core::Error>`) plus those only a service or
+//! a client meets (a remote resolver, credentials). The gRPC layer maps it to
+//! `tonic::Status` in a single place (`server::status`).
 
-use std::fmt;
+use entity_resolver_core::error::TableProblems;
+pub use entity_resolver_core::TableError;
 
 /// Everything the resolver library can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -11,7 +14,7 @@ pub enum Error {
     /// `TableError::SHOWN_PROBLEMS`, each cut to `TableError::SHOWN_BYTES`,
     /// so it fits in a gRPC status message (tonic refuses headers over
     /// 16 KiB) and in a terminal.
-    #[error("invalid alias table ({} problem{}):\n{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, TableErrorList(.0))]
+    #[error("{}", TableProblems(.0))]
     InvalidTable(Vec<TableError>),
 
     /// A file or directory could not be read.
@@ -84,112 +87,42 @@ impl Error {
     }
 }
 
-/// One problem in an alias table, located as precisely as it can be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableError {
-    pub file: String,
-    pub entity: Option<String>,
-    pub alias: Option<String>,
-    pub message: String,
-}
-
-impl TableError {
-    /// Problems listed in the message of `Error::InvalidTable`; the rest are
-    /// counted ("and 3 more"). Twenty is a screenful, and enough to see
-    /// whether a table has one mistake or a systematic one.
-    pub const SHOWN_PROBLEMS: usize = 20;
-    /// Longest line of one problem in that message, in bytes: an alias of
-    /// a megabyte, or a TOML error quoting a megabyte line, is cut. 20
-    /// lines of 512 bytes keep the message under 11 KiB.
-    pub const SHOWN_BYTES: usize = 512;
-    /// Longest alias or entity id quoted within a problem, in characters.
-    const QUOTED_CHARS: usize = 80;
-
-    pub fn new(file: &str, message: impl Into<String>) -> Self {
-        TableError {
-            file: file.to_string(),
-            entity: None,
-            alias: None,
-            message: message.into(),
-        }
-    }
-
-    pub fn entity(mut self, id: &str) -> Self {
-        self.entity = Some(id.to_string());
-        self
-    }
-
-    pub fn alias(mut self, alias: &str) -> Self {
-        self.alias = Some(alias.to_string());
-        self
-    }
-}
-
-impl fmt::Display for TableError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut line = self.file.clone();
-        if let Some(entity) = &self.entity {
-            line.push_str(&format!(": entity {:?}", Shortened(entity)));
-        }
-        if let Some(alias) = &self.alias {
-            line.push_str(&format!(": alias {:?}", Shortened(alias)));
-        }
-        line.push_str(": ");
-        line.push_str(&self.message);
-        f.write_str(cut(&line, Self::SHOWN_BYTES))?;
-        if line.len() > Self::SHOWN_BYTES {
-            f.write_str("…")?;
-        }
-        Ok(())
-    }
-}
-
-/// A quoted name, cut to `TableError::QUOTED_CHARS` characters.
-struct Shortened<'a>(&'a str);
-
-impl fmt::Debug for Shortened<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.char_indices().nth(TableError::QUOTED_CHARS) {
-            None => write!(f, "{:?}", self.0),
-            Some((at, _)) => write!(
-                f,
-                "{:?}… ({} characters)",
-                &self.0[..at],
-                self.0.chars().count()
-            ),
+impl Error {
+    /// The core's form of a stop the service decided on (the client went
+    /// away, the deadline passed), for the `Interrupt` the core polls. Only
+    /// those two stop a resolution; anything else would be a bug, reported
+    /// as internal.
+    pub(crate) fn into_interrupt(self) -> entity_resolver_core::Error {
+        use entity_resolver_core::Error as Core;
+        match self {
+            Error::Cancelled(message) => Core::Cancelled(message),
+            Error::DeadlineExceeded(message) => Core::DeadlineExceeded(message),
+            other => Core::Internal(other.to_string()),
         }
     }
 }
 
-/// The longest prefix of `text` of at most `bytes` bytes that ends on a
-/// character boundary.
-fn cut(text: &str, bytes: usize) -> &str {
-    if text.len() <= bytes {
-        return text;
-    }
-    let mut end = bytes;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-struct TableErrorList<'a>(&'a [TableError]);
-
-impl fmt::Display for TableErrorList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.0.iter().take(TableError::SHOWN_PROBLEMS).enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "  - {error}")?;
+impl From<entity_resolver_core::Error> for Error {
+    fn from(error: entity_resolver_core::Error) -> Self {
+        use entity_resolver_core::Error as Core;
+        match error {
+            Core::InvalidTable(problems) => Error::InvalidTable(problems),
+            Core::Io { path, source } => Error::Io { path, source },
+            Core::InvalidArgument { field, message } => Error::InvalidArgument { field, message },
+            Core::LimitExceeded {
+                what,
+                actual,
+                limit,
+            } => Error::LimitExceeded {
+                what,
+                actual,
+                limit,
+            },
+            Core::EntityNotFound(id) => Error::EntityNotFound(id),
+            Core::Cancelled(message) => Error::Cancelled(message),
+            Core::DeadlineExceeded(message) => Error::DeadlineExceeded(message),
+            Core::Internal(message) => Error::Internal(message),
         }
-        if let Some(more) = self.0.len().checked_sub(TableError::SHOWN_PROBLEMS) {
-            if more > 0 {
-                write!(f, "\n  … and {more} more")?;
-            }
-        }
-        Ok(())
     }
 }
 

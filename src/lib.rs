@@ -2,40 +2,32 @@
 //! Afghanistan and the armed groups around them, and resolves each mention to
 //! a canonical entity of a curated alias table.
 //!
-//! The library knows nothing of gRPC. Its modules follow the data:
-//! `table` (alias files as written) → `index` (compiled, immutable, shared) →
-//! per document: `normalize` → `candidates` and `fuzzy` → `settle` → `link` →
-//! `resolve` (emit). `lookup` ranks entities for a bare name; `eval` scores
-//! the resolver against a gold annotation; `reload` rebuilds the index and
-//! swaps it in whole. `server` and `admin` are the thin gRPC layer.
+//! This crate is the service and the binary. The matching itself is the
+//! `entity-resolver-core` crate, which knows nothing of gRPC: `reload`
+//! rebuilds its index and swaps it in whole; `server` and `admin` are the
+//! thin gRPC layer over it.
 
 pub mod admin;
-pub mod candidates;
 pub mod client;
 pub mod convert;
 pub mod error;
-pub mod eval;
-pub mod fuzzy;
-pub mod index;
-pub mod link;
-pub mod lookup;
 pub mod metrics;
-pub mod normalize;
 pub mod reload;
-pub mod resolve;
 pub mod server;
-pub mod settle;
 pub mod synth;
-pub mod table;
 pub mod transport;
-pub mod types;
 
 pub use error::{Error, Result, TableError};
-pub use index::Index;
-pub use resolve::{Interrupt, Resolver};
-pub use table::AliasTable;
-pub use types::{
-    Alternative, EntityType, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions,
+
+// Transitional: the core's modules under the paths they had before the
+// workspace split (`crate::resolve::Resolver`, `entity_resolver::fuzzy::...`),
+// so code not yet moved onto `entity_resolver_core` keeps compiling. To be
+// removed once every caller imports the core directly.
+pub use entity_resolver_core::matching::{candidates, fuzzy, link, settle};
+pub use entity_resolver_core::{eval, index, lookup, normalize, resolve, table, types};
+pub use entity_resolver_core::{
+    AliasTable, Alternative, EntityType, Index, Interrupt, MatchKind, Mention, NormalizedText,
+    Resolution, ResolveOptions, Resolver,
 };
 
 /// Code generated from proto/entityresolution/v1/entity_resolver.proto.

@@ -348,7 +348,10 @@ impl Collector for State {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         if let Some(table) = self.table.get() {
             let table = table.load();
-            let info = Info::new([(Cow::Borrowed("version"), Cow::Owned(table.version.clone()))]);
+            let info = Info::new([(
+                Cow::Borrowed("version"),
+                Cow::Owned(table.version().to_string()),
+            )]);
             info.encode(encoder.encode_descriptor(
                 "table",
                 "The alias table in service (its version is a content hash).",
@@ -360,14 +363,14 @@ impl Collector for State {
                 "table_entities",
                 "Entities of the table in service.",
                 None,
-                table.entities.len() as u64,
+                table.entity_count() as u64,
             )?;
             gauge(
                 &mut encoder,
                 "table_aliases",
                 "Aliases of the table in service.",
                 None,
-                table.aliases.len() as u64,
+                table.alias_count() as u64,
             )?;
         }
         if let Some(seconds) = *lock(&self.load_seconds) {
@@ -1080,9 +1083,10 @@ mod tests {
         metrics.watch_table(slot.clone());
         metrics.record_load_time(Duration::from_millis(250));
         // A reload as `reload` does it: a new table swapped into the slot.
-        let mut reloaded = Index::embedded().unwrap();
-        reloaded.version = "reloaded-version".to_string();
-        reloaded.entities.truncate(3);
+        let mut table = crate::AliasTable::embedded().unwrap();
+        table.version = "reloaded-version".to_string();
+        table.entities.truncate(3);
+        let reloaded = Index::from_table(table).unwrap();
         slot.store(Arc::new(reloaded));
         metrics.record_reload(Duration::from_millis(500));
         metrics.record_reload_refused();

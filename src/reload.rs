@@ -37,7 +37,7 @@ impl TableSource {
             TableSource::Embedded => AliasTable::embedded()?,
             TableSource::Directory(dir) => AliasTable::from_dir(dir)?,
         };
-        Index::from_table(table)
+        Ok(Index::from_table(table)?)
     }
 
     /// For logs and the admin RPC: which table a reload reads.
@@ -109,7 +109,7 @@ impl Reloader {
             Err(error) => {
                 tracing::error!(
                     source = %self.source.describe(),
-                    serving = %self.index.load().version,
+                    serving = %self.index.load().version(),
                     "table reload refused, the old table keeps serving: {error}"
                 );
                 self.metrics.record_reload_refused();
@@ -117,14 +117,14 @@ impl Reloader {
             }
         };
         let (new_version, entities, aliases) = (
-            index.version.clone(),
-            index.entities.len(),
-            index.aliases.len(),
+            index.version().to_string(),
+            index.entity_count(),
+            index.alias_count(),
         );
         let old = self.index.swap(Arc::new(index));
         self.metrics.record_reload(load_time);
         let reloaded = Reloaded {
-            old_version: old.version.clone(),
+            old_version: old.version().to_string(),
             new_version,
             entities,
             aliases,

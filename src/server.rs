@@ -825,7 +825,7 @@ impl EntityResolverService for ResolverService {
             // pool would cost more than the work, and a short call would wait
             // there behind long ones.
             Ok(_bytes) if document.text.len() <= INLINE_TEXT_BYTES => {
-                let stop = || deadline.check();
+                let stop = || deadline.check().map_err(Error::into_interrupt);
                 self.work()
                     .resolve_document(document, &Interrupt::new(&stop))
             }
@@ -972,7 +972,10 @@ impl EntityResolverService for ResolverService {
                                 rayon::spawn(move || {
                                     let _queued = queued;
                                     let reply = {
-                                        let stop = || stop_check(&slot, &deadline);
+                                        let stop = || {
+                                            stop_check(&slot, &deadline)
+                                                .map_err(Error::into_interrupt)
+                                        };
                                         // The client went away while this waited: skip it.
                                         if stop().is_err() {
                                             return;
@@ -1052,13 +1055,13 @@ impl EntityResolverService for ResolverService {
                     entity: Some(entity_to_proto(&index, c.entity)),
                     score: c.score,
                     match_kind: match_kind_to_proto(c.kind) as i32,
-                    matched_alias: index.aliases[c.alias as usize].surface.clone(),
+                    matched_alias: index.alias_at(c.alias).surface.clone(),
                     explanation: c.explanation,
                 })
                 .collect();
             Ok(proto::LookupResponse {
                 candidates,
-                table_version: index.version.clone(),
+                table_version: index.version().to_string(),
             })
         })
         .await
@@ -1076,13 +1079,12 @@ impl EntityResolverService for ResolverService {
             return Err(status(Error::invalid_argument("id", "must not be empty")));
         }
         let index = self.index.load_full();
-        let entity = *index
-            .by_id
-            .get(&id)
+        let entity = index
+            .entity_number(&id)
             .ok_or_else(|| status(Error::EntityNotFound(id)))?;
         Ok(Response::new(proto::GetEntityResponse {
             entity: Some(entity_to_proto(&index, entity)),
-            table_version: index.version.clone(),
+            table_version: index.version().to_string(),
         }))
     }
 
@@ -1108,30 +1110,24 @@ impl EntityResolverService for ResolverService {
         };
         let after = decode_page_token(&request.page_token).map_err(status)?;
         let index = self.index.load_full();
-        let matching: Vec<u32> = index
-            .sorted_ids
-            .iter()
-            .copied()
-            .filter(|&e| type_filter.is_none_or(|t| index.entities[e as usize].entity_type == t))
-            .collect();
-        let begin = match &after {
-            Some(after) => matching
-                .partition_point(|&e| index.entities[e as usize].id.as_str() <= after.as_str()),
-            None => 0,
-        };
-        let page: Vec<u32> = matching[begin..].iter().take(page_size).copied().collect();
-        let next_page_token = if begin + page.len() < matching.len() {
-            page.last()
-                .map(|&e| encode_page_token(&index.entities[e as usize].id))
+        let page = index.entities_page(after.as_deref(), type_filter, page_size);
+        let next_page_token = if page.more {
+            page.entities
+                .last()
+                .map(|&e| encode_page_token(&index.entity_at(e).id))
                 .unwrap_or_default()
         } else {
             String::new()
         };
         Ok(Response::new(proto::ListEntitiesResponse {
-            entities: page.iter().map(|&e| entity_to_proto(&index, e)).collect(),
+            entities: page
+                .entities
+                .iter()
+                .map(|&e| entity_to_proto(&index, e))
+                .collect(),
             next_page_token,
-            total_size: matching.len() as u32,
-            table_version: index.version.clone(),
+            total_size: page.total as u32,
+            table_version: index.version().to_string(),
         }))
     }
 }
@@ -1151,7 +1147,7 @@ async fn on_cpu_pool<T: Send + 'static>(
     let (slot, answer) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
         let result = {
-            let stop = || stop_check(&slot, &deadline);
+            let stop = || stop_check(&slot, &deadline).map_err(Error::into_interrupt);
             // Gone or expired while it waited for a thread: skip it.
             if stop().is_err() {
                 return;

@@ -258,10 +258,10 @@ fn a_scrape_shows_exactly_the_calls_made() {
         "no other call counted: {after:#?}"
     );
 
-    let version = Index::embedded().unwrap().version;
+    let version = Index::embedded().unwrap().version().to_string();
     let info = format!("entity_resolver_table_info{{version=\"{version}\"}}");
     assert_eq!(after.get(&info), Some(&1.0), "{after:#?}");
-    let entities = Index::embedded().unwrap().entities.len() as f64;
+    let entities = Index::embedded().unwrap().entity_count() as f64;
     assert_eq!(after.get("entity_resolver_table_entities"), Some(&entities));
     // The stream has ended and let go of everything it held.
     assert_eq!(after.get("entity_resolver_open_streams"), Some(&0.0));

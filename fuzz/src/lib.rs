@@ -8,9 +8,12 @@
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
+// The options of a `resolve` input arrive as the proto's, so that target
+// needs the service crate's conversion; everything else is the core's.
 use entity_resolver::convert::options_from_proto;
-use entity_resolver::lookup::{lookup, MAX_LIMIT};
-use entity_resolver::{proto, AliasTable, Error, Index, Resolution, ResolveOptions, Resolver};
+use entity_resolver::proto;
+use entity_resolver_core::lookup::{lookup, MAX_LIMIT};
+use entity_resolver_core::{AliasTable, Index, Resolution, ResolveOptions, Resolver};
 
 /// One `resolve` input: options as a client would send them, then the text.
 /// The option bytes come first and have fixed sizes, so a seed is four bytes
@@ -91,7 +94,9 @@ pub fn check_resolve(input: &ResolveInput) -> Result<(), String> {
     let converted = options_from_proto(proto_options.clone());
     match (&converted, acceptable(&proto_options)) {
         (Ok(_), true) => {}
-        (Err(Error::InvalidArgument { field, .. }), false) if field.starts_with("options.") => {
+        (Err(entity_resolver::Error::InvalidArgument { field, .. }), false)
+            if field.starts_with("options.") =>
+        {
             return Ok(())
         }
         (outcome, expected) => {
@@ -202,7 +207,7 @@ pub fn check_alias_table(data: &[u8]) -> Result<(), String> {
     let names: Vec<String> = sources.iter().map(|(name, _)| name.clone()).collect();
     let index = match AliasTable::from_sources(sources).and_then(|table| Index::build(&table)) {
         Ok(index) => index,
-        Err(Error::InvalidTable(problems)) => {
+        Err(entity_resolver_core::Error::InvalidTable(problems)) => {
             let unlocated = problems.iter().find(|p| {
                 p.message.is_empty() || !(names.contains(&p.file) || p.file == "<table>")
             });
@@ -216,11 +221,11 @@ pub fn check_alias_table(data: &[u8]) -> Result<(), String> {
     };
     // Every entity by its canonical name, then the first aliases of any kind.
     let names = index
-        .entities
+        .entities()
         .iter()
         .enumerate()
         .map(|(i, e)| (i as u32, &e.name));
-    let aliases = index.aliases.iter().map(|a| (a.entity, &a.surface));
+    let aliases = index.aliases().iter().map(|a| (a.entity, &a.surface));
     let mut text = String::new();
     for (entity, name) in names
         .take(NAMES_LOOKED_UP)
@@ -231,7 +236,7 @@ pub fn check_alias_table(data: &[u8]) -> Result<(), String> {
         if !found.iter().any(|c| c.entity == entity) {
             return Err(format!(
                 "Lookup({name:?}) does not find {:?}, whose name it is: {found:?}",
-                index.entities[entity as usize].id
+                index.entity_at(entity).id
             ));
         }
         text.push_str(name);

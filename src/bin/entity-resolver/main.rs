@@ -414,7 +414,7 @@ fn load_index(aliases: Option<&Path>) -> Result<Index, Error> {
         Some(dir) => AliasTable::from_dir(dir)?,
         None => AliasTable::embedded()?,
     };
-    Index::from_table(table)
+    Ok(Index::from_table(table)?)
 }
 
 fn run(command: Command) -> Result<ExitCode, Error> {
@@ -480,9 +480,9 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let index = config.service.table().load_full();
             tracing::info!(
                 source = %source.describe(),
-                version = %index.version,
-                entities = index.entities.len(),
-                aliases = index.aliases.len(),
+                version = %index.version(),
+                entities = index.entity_count(),
+                aliases = index.alias_count(),
                 load_ms = started.elapsed().as_millis() as u64,
                 "alias table loaded"
             );
@@ -623,7 +623,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         } => {
             let index = load_index(aliases.as_deref())?;
             for candidate in lookup::lookup(&index, &name, limit, &[])? {
-                let entity = &index.entities[candidate.entity as usize];
+                let entity = &index.entity_at(candidate.entity);
                 println!(
                     "{:.3}  {:<32} {:<12} {:<12} {}",
                     candidate.score,
@@ -665,7 +665,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             let index = load_index(aliases.as_deref())?;
             let load_seconds = started.elapsed().as_secs_f64();
             let summary = index.summary();
-            println!("alias table {} is valid", index.version);
+            println!("alias table {} is valid", index.version());
             println!("  entities:   {}", summary.entities);
             for (entity_type, count) in summary.by_type {
                 println!("    {:<13} {count}", entity_type.as_str());

@@ -14,7 +14,7 @@
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 use crate::error::Result;
-use crate::resolve::Interrupt;
+use crate::work::Interrupt;
 
 /// How a token is capitalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

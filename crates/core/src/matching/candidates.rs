@@ -7,26 +7,10 @@
 use crate::error::Result;
 use crate::index::{AliasKind, CaseRule, Index, PatternSet};
 use crate::normalize::{CaseShape, NormalizedText, Token};
-use crate::resolve::{Interrupt, Work};
 use crate::types::MatchKind;
+use crate::work::{Interrupt, Work};
 
-/// Base scores, ordered so that surer kinds of match always rank higher.
-pub mod score {
-    pub const CANONICAL_EXACT: f32 = 0.99;
-    pub const ALIAS_EXACT: f32 = 0.97;
-    pub const NATIVE: f32 = 0.95;
-    pub const NORMALIZED: f32 = 0.94;
-    pub const ACRONYM_UPPER: f32 = 0.93;
-    pub const TRANSLITERATED: f32 = 0.91;
-    pub const ACRONYM_TITLE: f32 = 0.88;
-    pub const DOCUMENT_ACRONYM: f32 = 0.87;
-    pub const FUZZY_MAX: f32 = 0.86;
-    pub const PARTIAL_MULTI_WORD: f32 = 0.84;
-    pub const PARTIAL_ONE_WORD: f32 = 0.8;
-    pub const PARTIAL_MISSPELT: f32 = 0.72;
-    /// Factor for an alias that is too generic alone.
-    pub const WEAK_FACTOR: f32 = 0.9;
-}
+pub use super::score;
 
 /// One entity a candidate may refer to, through one alias.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use entity_resolver::{ResolveOptions, Resolver};
+use entity_resolver_core::{ResolveOptions, Resolver};
 use proptest::prelude::*;
 
 fn resolver() -> &'static Resolver {

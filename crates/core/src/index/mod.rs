@@ -2,15 +2,21 @@
 //! `AliasTable`, immutable afterwards and shared behind an `Arc`; requests
 //! keep their own scratch space, so nothing here is ever locked.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-use rustc_hash::FxHashMap;
-
-use crate::error::{Error, Result, TableError};
-use crate::fuzzy::{FlatLists, FuzzyIndex};
-use crate::normalize::{basic_key, folded_key, normalize};
+use crate::error::{Error, Result};
+use crate::normalize::folded_key;
 use crate::table::{AliasTable, EntityRecord};
 use crate::types::EntityType;
+
+mod aliases;
+pub mod fuzzy;
+mod patterns;
+
+pub use aliases::spelling_variants;
+use aliases::{aliases_of, check_collisions};
+use fuzzy::FuzzyIndex;
+pub use patterns::{PatternSet, WordTrie};
 
 /// One entity of the index.
 #[derive(Debug, Clone)]
@@ -23,6 +29,28 @@ pub struct Entity {
     pub related: Vec<u32>,
     /// Folded keys of words that must never fuzzily resolve to this entity.
     pub not_words: HashSet<String>,
+}
+
+/// An entity as the API shows it: the field names of the proto's `Entity`
+/// (`canonical_name`, `type`, `native_names`...), so a JSON front end and the
+/// gRPC answers agree. Matching-only fields (weak and shared aliases, `not`,
+/// related ids) stay out, as they do from the proto.
+impl serde::Serialize for Entity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let record = &self.record;
+        let mut entity = serializer.serialize_struct("Entity", 9)?;
+        entity.serialize_field("id", &self.id)?;
+        entity.serialize_field("canonical_name", &self.name)?;
+        entity.serialize_field("type", &self.entity_type)?;
+        entity.serialize_field("aliases", &record.aliases)?;
+        entity.serialize_field("acronyms", &record.acronyms)?;
+        entity.serialize_field("native_names", &record.native)?;
+        entity.serialize_field("tags", &record.tags)?;
+        entity.serialize_field("external_ids", &record.external_ids)?;
+        entity.serialize_field("notes", &record.notes)?;
+        entity.end()
+    }
 }
 
 /// Where an alias came from in its record.
@@ -67,122 +95,6 @@ pub struct Alias {
     pub token_count: usize,
 }
 
-/// A set of keys searched together, each naming the aliases it stands for.
-pub struct PatternSet {
-    pub words: WordTrie,
-    pub keys: Vec<String>,
-    /// Key -> the aliases it stands for, in table order.
-    aliases: FlatLists<u32>,
-}
-
-impl PatternSet {
-    fn build(keyed: Vec<(String, u32)>) -> Self {
-        let mut by_key: FxHashMap<String, u32> = FxHashMap::default();
-        let mut keys: Vec<String> = Vec::new();
-        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(keyed.len());
-        for (key, alias) in keyed {
-            let id = match by_key.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = keys.len() as u32;
-                    by_key.insert(key.clone(), id);
-                    keys.push(key);
-                    id
-                }
-            };
-            pairs.push((id, alias));
-        }
-        // The trie finds a whole key as well as the map did: the map goes,
-        // and with it a second copy of every key.
-        drop(by_key);
-        pairs.dedup();
-        let aliases = FlatLists::grouped(keys.len(), pairs);
-        let words = WordTrie::build(&keys);
-        PatternSet {
-            words,
-            keys,
-            aliases,
-        }
-    }
-
-    /// The aliases key `pattern` stands for.
-    pub fn aliases_of(&self, pattern: u32) -> &[u32] {
-        self.aliases.get(pattern as usize)
-    }
-
-    /// The id of `key` (words joined by single spaces), if it is one of the set.
-    pub fn key_id(&self, key: &str) -> Option<u32> {
-        let mut node = 0;
-        for word in key.split(' ') {
-            node = self.words.step(node, self.words.word(word)?)?;
-        }
-        self.words.key_at(node)
-    }
-}
-
-/// Keys as sequences of words, in a trie whose edges are words. A mention
-/// starts and ends on word boundaries, so matching walks the document's
-/// words instead of its bytes: one lookup per word, none of the hits inside
-/// words a byte automaton reports, and a build that stays linear in the
-/// table (a byte automaton's failure links took most of the load time of a
-/// million aliases).
-#[derive(Debug, Default)]
-pub struct WordTrie {
-    word_ids: FxHashMap<String, u32>,
-    /// (node, word) -> the node after it. The root is node 0.
-    children: FxHashMap<(u32, u32), u32>,
-    /// The key that ends at each node, or `NO_KEY`.
-    key_at: Vec<u32>,
-}
-
-const NO_KEY: u32 = u32::MAX;
-
-impl WordTrie {
-    /// The trie of `keys`, each words joined by single spaces.
-    pub fn build(keys: &[String]) -> Self {
-        let mut trie = WordTrie {
-            key_at: vec![NO_KEY],
-            ..WordTrie::default()
-        };
-        for (id, key) in keys.iter().enumerate() {
-            let mut node = 0;
-            for word in key.split(' ') {
-                let word = match trie.word_ids.get(word) {
-                    Some(&id) => id,
-                    None => {
-                        let id = trie.word_ids.len() as u32;
-                        trie.word_ids.insert(word.to_string(), id);
-                        id
-                    }
-                };
-                let next_node = trie.key_at.len() as u32;
-                node = *trie.children.entry((node, word)).or_insert(next_node);
-                if node == next_node {
-                    trie.key_at.push(NO_KEY);
-                }
-            }
-            trie.key_at[node as usize] = id as u32;
-        }
-        trie
-    }
-
-    /// The id of a word of some key, if any key has it.
-    pub fn word(&self, word: &str) -> Option<u32> {
-        self.word_ids.get(word).copied()
-    }
-
-    /// The node reached from `node` by `word`; the root is 0.
-    pub fn step(&self, node: u32, word: u32) -> Option<u32> {
-        self.children.get(&(node, word)).copied()
-    }
-
-    /// The key that ends at `node`, if one does.
-    pub fn key_at(&self, node: u32) -> Option<u32> {
-        let key = self.key_at[node as usize];
-        (key != NO_KEY).then_some(key)
-    }
-}
-
 /// Logs how long each phase of a build took (at debug level), so a slow
 /// load of a big table shows where its time goes.
 struct PhaseClock(std::time::Instant);
@@ -214,17 +126,17 @@ fn resident_mb() -> Option<u64> {
 
 /// The compiled, immutable alias index.
 pub struct Index {
-    pub entities: Vec<Entity>,
-    pub by_id: HashMap<String, u32>,
-    pub aliases: Vec<Alias>,
+    pub(crate) entities: Vec<Entity>,
+    pub(crate) by_id: HashMap<String, u32>,
+    pub(crate) aliases: Vec<Alias>,
     /// Every alias by basic key: names, acronyms, native names.
-    pub basic: PatternSet,
+    pub(crate) basic: PatternSet,
     /// Names (not acronyms) by folded key, with particle variants.
-    pub folded: PatternSet,
-    pub fuzzy: FuzzyIndex,
-    pub version: String,
+    pub(crate) folded: PatternSet,
+    pub(crate) fuzzy: FuzzyIndex,
+    pub(crate) version: String,
     /// Entity ids sorted, for paging.
-    pub sorted_ids: Vec<u32>,
+    pub(crate) sorted_ids: Vec<u32>,
 }
 
 impl std::fmt::Debug for Index {
@@ -235,6 +147,17 @@ impl std::fmt::Debug for Index {
             .field("aliases", &self.aliases.len())
             .finish()
     }
+}
+
+/// One page of `Index::entities_page`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityPage {
+    /// Entity numbers (for `Index::entity_at`), in id order.
+    pub entities: Vec<u32>,
+    /// Entities of the type asked for, over all pages.
+    pub total: usize,
+    /// Whether entities follow this page.
+    pub more: bool,
 }
 
 /// Summary figures of an index, as `check` prints them.
@@ -370,8 +293,80 @@ impl Index {
         })
     }
 
+    /// The entity with this id.
     pub fn entity(&self, id: &str) -> Option<&Entity> {
         self.by_id.get(id).map(|&i| &self.entities[i as usize])
+    }
+
+    /// The number of the entity with this id, for `entity_at` and the
+    /// numbers a match or a page carries.
+    pub fn entity_number(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Entity number `number`, as matches and pages give it. Panics on a
+    /// number this index did not give.
+    pub fn entity_at(&self, number: u32) -> &Entity {
+        &self.entities[number as usize]
+    }
+
+    /// Alias number `number`, as matches give it. Panics on a number this
+    /// index did not give.
+    pub fn alias_at(&self, number: u32) -> &Alias {
+        &self.aliases[number as usize]
+    }
+
+    /// Every entity, in table order (entity numbers index it).
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    /// Every alias, in build order (alias numbers index it).
+    pub fn aliases(&self) -> &[Alias] {
+        &self.aliases
+    }
+
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn alias_count(&self) -> usize {
+        self.aliases.len()
+    }
+
+    /// The table's version: a hash of its contents.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Up to `size` entities in id order, starting after id `after` (from
+    /// the first without it), of type `entity_type` only when given. Ids are
+    /// unique, so the last id of a page is a stable place to resume from
+    /// even across a reload that adds or drops entities.
+    pub fn entities_page(
+        &self,
+        after: Option<&str>,
+        entity_type: Option<EntityType>,
+        size: usize,
+    ) -> EntityPage {
+        let matching: Vec<u32> = self
+            .sorted_ids
+            .iter()
+            .copied()
+            .filter(|&e| entity_type.is_none_or(|t| self.entities[e as usize].entity_type == t))
+            .collect();
+        let begin = match after {
+            Some(after) => {
+                matching.partition_point(|&e| self.entities[e as usize].id.as_str() <= after)
+            }
+            None => 0,
+        };
+        let entities: Vec<u32> = matching[begin..].iter().take(size).copied().collect();
+        EntityPage {
+            more: begin + entities.len() < matching.len(),
+            entities,
+            total: matching.len(),
+        }
     }
 
     pub fn summary(&self) -> Summary {
@@ -390,184 +385,6 @@ impl Index {
             vocabulary: self.fuzzy.vocabulary_len(),
         }
     }
-}
-
-/// Every alias of one record, deduplicated by (basic key, kind).
-fn aliases_of(entity: u32, record: &EntityRecord, out: &mut Vec<Alias>) {
-    let weak: HashSet<String> = record.weak.iter().map(|w| basic_key(w)).collect();
-    let shared: HashSet<String> = record.ambiguous.iter().map(|w| basic_key(w)).collect();
-    let acronyms: HashSet<String> = record.acronyms.iter().map(|w| basic_key(w)).collect();
-    let mut seen: HashSet<(String, bool)> = HashSet::new();
-
-    let mut push = |surface: &str, kind: AliasKind| {
-        let key = basic_key(surface);
-        let kind = if kind != AliasKind::Native
-            && (acronyms.contains(&key) || looks_like_acronym(surface))
-        {
-            AliasKind::Acronym
-        } else {
-            kind
-        };
-        let is_acronym = kind == AliasKind::Acronym;
-        if key.is_empty() || !seen.insert((key.clone(), is_acronym)) {
-            return;
-        }
-        let token_count = normalize(surface).tokens.len();
-        let letters: String = surface.chars().filter(|c| c.is_alphanumeric()).collect();
-        let case = match kind {
-            // Two letters, or weak ("TIP", "RAW"): as written, never "Tip".
-            AliasKind::Acronym if letters.chars().count() <= 2 || weak.contains(&key) => {
-                CaseRule::Exact
-            }
-            AliasKind::Acronym => CaseRule::UpperOrTitle,
-            AliasKind::Native => CaseRule::Any,
-            // "LeT", "JeM", "PoK": the inner capitals are the name; "Let" is a word.
-            _ if has_inner_capital(surface) => CaseRule::Exact,
-            // A weak alias is a generic phrase ("tribal areas"): only its
-            // capitalised use names the entity.
-            _ if token_count == 1 || weak.contains(&key) => CaseRule::Capitalized,
-            _ => CaseRule::Any,
-        };
-        out.push(Alias {
-            entity,
-            surface: surface.trim().to_string(),
-            kind,
-            case,
-            weak: weak.contains(&key),
-            shared: shared.contains(&key),
-            key,
-            letters,
-            token_count,
-        });
-    };
-
-    push(&record.name, AliasKind::Canonical);
-    for alias in &record.aliases {
-        push(alias, AliasKind::Name);
-    }
-    for acronym in &record.acronyms {
-        push(acronym, AliasKind::Acronym);
-    }
-    for native in &record.native {
-        push(native, AliasKind::Native);
-    }
-    // Weak and shared names are aliases too, whether or not also listed there.
-    for extra in record.weak.iter().chain(&record.ambiguous) {
-        push(extra, AliasKind::Name);
-    }
-}
-
-/// "TIP", "U.S.": one word of two to six capitals, listed as a name or a weak
-/// alias, follows the acronym case rules all the same.
-fn looks_like_acronym(name: &str) -> bool {
-    let letters: Vec<char> = name.chars().filter(|c| *c != '.').collect();
-    (2..=6).contains(&letters.len()) && letters.iter().all(|c| c.is_uppercase())
-}
-
-/// A word with a capital after a lower-case letter: "LeT", "HuJI", "McChrystal".
-fn has_inner_capital(name: &str) -> bool {
-    name.split(|c: char| !c.is_alphanumeric()).any(|word| {
-        let mut seen_lower = false;
-        word.chars().any(|c| {
-            let inner = seen_lower && c.is_uppercase();
-            seen_lower |= c.is_lowercase();
-            inner
-        })
-    })
-}
-
-/// An alias key held by two entities is an error unless both mark it shared.
-fn check_collisions(table: &AliasTable, aliases: &[Alias], errors: &mut Vec<TableError>) {
-    use rayon::slice::ParallelSliceMut;
-    // Sorted (key, entity) pairs: a key held by several entities is a run.
-    let mut pairs: Vec<(&str, u32)> = aliases.iter().map(|a| (a.key.as_str(), a.entity)).collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    let mut holders: HashMap<&str, BTreeSet<u32>> = HashMap::new();
-    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-        if run.len() > 1 {
-            holders.insert(run[0].0, run.iter().map(|&(_, e)| e).collect());
-        }
-    }
-    let mut reported: HashSet<(u32, String)> = HashSet::new();
-    for alias in aliases {
-        let key = &alias.key;
-        let Some(entities) = holders.get(key.as_str()) else {
-            continue;
-        };
-        if alias.shared {
-            continue;
-        }
-        if !reported.insert((alias.entity, key.clone())) {
-            continue;
-        }
-        let (file, record, _) = &table.entities[alias.entity as usize];
-        let others: Vec<&str> = entities
-            .iter()
-            .filter(|&&e| e != alias.entity)
-            .map(|&e| table.entities[e as usize].1.id.as_str())
-            .collect();
-        errors.push(
-            TableError::new(
-                file,
-                format!(
-                    "also an alias of {}; list it under `ambiguous` in every entity that shares it",
-                    others.join(", ")
-                ),
-            )
-            .entity(&record.id)
-            .alias(&alias.surface),
-        );
-    }
-}
-
-/// The folded keys a name is matched under: itself, and for names with an
-/// izafe ("Hizb-e-Islami") the same without it ("Hizb Islami") and joined
-/// ("Lashkaretaiba").
-pub fn spelling_variants(name: &str) -> Vec<String> {
-    let normalized = normalize(name);
-    let words: Vec<&str> = normalized
-        .tokens
-        .iter()
-        .map(|t| normalized.folded_key(t))
-        .collect();
-    let mut variants = vec![words.join(" ")];
-    // "Abdul Rahman" and "Abd al-Rahman" are one name written two ways.
-    for (i, word) in words.iter().enumerate() {
-        if i + 1 == words.len() {
-            break;
-        }
-        if *word == "abdul" {
-            let mut split = words.clone();
-            split.splice(i..=i, ["abd", "al"]);
-            variants.push(split.join(" "));
-        } else if *word == "abd" && words[i + 1] == "al" {
-            let mut joined = words.clone();
-            joined.splice(i..=i + 1, ["abdul"]);
-            variants.push(joined.join(" "));
-        }
-    }
-    for (i, word) in words.iter().enumerate() {
-        let inner = i > 0 && i + 1 < words.len();
-        if !inner || !matches!(*word, "e" | "al") {
-            continue;
-        }
-        if *word == "e" {
-            let mut dropped = words.clone();
-            dropped.remove(i);
-            variants.push(dropped.join(" "));
-        }
-        let joined_word = format!("{}{}{}", words[i - 1], word, words[i + 1]);
-        let mut joined: Vec<String> = words[..i - 1].iter().map(|w| w.to_string()).collect();
-        let mut folded = String::new();
-        crate::normalize::transliteration_fold_into(&joined_word, &mut folded);
-        joined.push(folded);
-        joined.extend(words[i + 2..].iter().map(|w| w.to_string()));
-        variants.push(joined.join(" "));
-    }
-    variants.sort();
-    variants.dedup();
-    variants
 }
 
 #[cfg(test)]
@@ -593,6 +410,62 @@ mod tests {
                 }
             }
             assert_eq!(set.key_id("no such name at all"), None);
+        }
+    }
+
+    #[test]
+    fn an_entity_serialises_with_the_protos_field_names() {
+        let index = Index::embedded().unwrap();
+        let json = serde_json::to_value(index.entity("ttp").unwrap()).unwrap();
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "acronyms",
+                "aliases",
+                "canonical_name",
+                "external_ids",
+                "id",
+                "native_names",
+                "notes",
+                "tags",
+                "type"
+            ]
+        );
+        assert_eq!(json["type"], "ENTITY_TYPE_ORGANIZATION");
+    }
+
+    #[test]
+    fn pages_walk_every_entity_of_the_type_once_in_id_order() {
+        let index = Index::embedded().unwrap();
+        for entity_type in [None, Some(EntityType::Person)] {
+            let mut walked = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = index.entities_page(after.as_deref(), entity_type, 7);
+                assert!(page.entities.len() <= 7);
+                walked.extend(page.entities.iter().map(|&e| index.entity_at(e).id.clone()));
+                if !page.more {
+                    break;
+                }
+                after = walked.last().cloned();
+            }
+            let mut expected: Vec<String> = index
+                .entities()
+                .iter()
+                .filter(|e| entity_type.is_none_or(|t| e.entity_type == t))
+                .map(|e| e.id.clone())
+                .collect();
+            expected.sort();
+            assert_eq!(walked, expected, "{entity_type:?}");
+            let first = index.entities_page(None, entity_type, 7);
+            assert_eq!(first.total, expected.len());
         }
     }
 

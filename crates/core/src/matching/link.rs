@@ -7,13 +7,13 @@
 
 use std::collections::HashMap;
 
-use crate::candidates::{score, Candidate, Choice, Evidence};
 use crate::error::Result;
-use crate::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::index::Index;
+use crate::matching::candidates::{score, Candidate, Choice, Evidence};
+use crate::matching::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::normalize::{CaseShape, NormalizedText};
-use crate::resolve::{Interrupt, Work};
 use crate::types::{EntityType, MatchKind};
+use crate::work::{Interrupt, Work};
 
 /// Longest shorter form of a name, in words ("Bhutto Zardari").
 const MAX_PARTIAL_WORDS: usize = 3;

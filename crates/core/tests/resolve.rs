@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use entity_resolver::{MatchKind, NormalizedText, Resolution, ResolveOptions, Resolver};
+use entity_resolver_core::{MatchKind, NormalizedText, Resolution, ResolveOptions, Resolver};
 
 fn resolver() -> &'static Resolver {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();
@@ -391,7 +391,7 @@ fn scores_are_ordered_by_kind_of_match() {
 fn options_filter_and_validate() {
     let text = "ISKP and the TTP clashed near Torkham.";
     let only_places = ResolveOptions {
-        entity_types: vec![entity_resolver::EntityType::Location],
+        entity_types: vec![entity_resolver_core::EntityType::Location],
         ..ResolveOptions::default()
     };
     let places = resolver().resolve(text, &only_places).unwrap();

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
-use crate::candidates::{case_rule_holds, score};
 use crate::error::{Error, Result};
-use crate::fuzzy::{fuzzy_score, max_name_distance, max_word_distance, stretch_allowed};
 use crate::index::{AliasKind, Index};
+use crate::matching::candidates::{case_rule_holds, score};
+use crate::matching::fuzzy::{fuzzy_score, max_name_distance, max_word_distance, stretch_allowed};
 use crate::normalize::normalize;
-use crate::resolve::{normalisation_steps, Work};
+use crate::resolve::normalisation_steps;
 use crate::types::{EntityType, MatchKind};
+use crate::work::Work;
 
 /// Most candidates one lookup returns.
 pub const MAX_LIMIT: usize = 100;

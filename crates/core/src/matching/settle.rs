@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::candidates::Candidate;
+use crate::matching::candidates::Candidate;
 
 /// Non-overlapping candidates in text order.
 pub fn settle(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
@@ -39,7 +39,7 @@ pub fn settle(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::candidates::{Choice, Evidence};
+    use crate::matching::candidates::{Choice, Evidence};
     use crate::types::MatchKind;
 
     fn candidate(first: usize, end: usize, entity: u32, score: f32) -> Candidate {

@@ -7,11 +7,13 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use entity_resolver::error::TableError;
-use entity_resolver::lookup::{lookup_counted, MAX_NAME_BYTES};
-use entity_resolver::resolve::Work;
-use entity_resolver::table::{MAX_ALIAS_FILE_BYTES, MAX_NAMES_PER_ENTITY, MAX_NAME_CHARS};
-use entity_resolver::{AliasTable, EntityType, Error, Index, Interrupt, ResolveOptions, Resolver};
+use entity_resolver_core::error::TableError;
+use entity_resolver_core::lookup::{lookup_counted, MAX_NAME_BYTES};
+use entity_resolver_core::resolve::Work;
+use entity_resolver_core::table::{MAX_ALIAS_FILE_BYTES, MAX_NAMES_PER_ENTITY, MAX_NAME_CHARS};
+use entity_resolver_core::{
+    AliasTable, EntityType, Error, Index, Interrupt, ResolveOptions, Resolver,
+};
 
 fn resolver() -> &'static Resolver {
     static RESOLVER: OnceLock<Resolver> = OnceLock::new();
@@ -89,7 +91,7 @@ fn words(bytes: usize, mut make: impl FnMut(usize) -> String) -> String {
 fn people() -> Vec<String> {
     let index = resolver().index();
     index
-        .entities
+        .entities()
         .iter()
         .filter(|e| e.entity_type == EntityType::Person)
         .map(|e| e.name.clone())
@@ -218,7 +220,7 @@ fn the_fuzzy_budget_caps_a_document_of_misspellable_words() {
     let mut sequence = Sequence(4);
     let text = words(256 * 1024, |_| sequence.word(32));
     let work = work_of(&text);
-    let budget = entity_resolver::fuzzy::fuzzy_budget(text.len());
+    let budget = entity_resolver_core::matching::fuzzy::fuzzy_budget(text.len());
     assert!(work.fuzzy_budget_exhausted, "{work:?}");
     // The last word looked up may overrun the budget by its own cost.
     assert!(
@@ -230,7 +232,7 @@ fn the_fuzzy_budget_caps_a_document_of_misspellable_words() {
 
 /// The evaluation documents, in name order.
 fn evaluation_documents() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/own/corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../eval/own/corpus");
     let mut docs: Vec<(String, String)> = std::fs::read_dir(&dir)
         .expect("the evaluation corpus is there")
         .map(|entry| entry.expect("a directory entry").path())
@@ -249,7 +251,7 @@ fn evaluation_documents() -> Vec<(String, String)> {
 fn no_news_document_comes_near_the_fuzzy_budget() {
     for (name, text) in evaluation_documents() {
         let work = work_of(&text);
-        let budget = entity_resolver::fuzzy::fuzzy_budget(text.len());
+        let budget = entity_resolver_core::matching::fuzzy::fuzzy_budget(text.len());
         // A tenth of the budget: the caps must never change what news gets.
         assert!(
             work.fuzzy_charged * 10 < budget,
@@ -674,14 +676,14 @@ fn names_past_the_limits_or_with_control_characters_are_refused() {
 fn the_real_tables_longest_names_are_within_the_limits() {
     let index = resolver().index();
     let longest = index
-        .aliases
+        .aliases()
         .iter()
         .map(|a| a.surface.chars().count())
         .max()
         .unwrap();
     assert!(longest * 2 <= MAX_NAME_CHARS, "longest alias {longest}");
     let most = index
-        .entities
+        .entities()
         .iter()
         .map(|e| {
             let r = &e.record;
@@ -804,7 +806,7 @@ fn a_misspelt_name_before_the_noise_is_still_found_when_the_budget_runs_out() {
             .iter()
             .any(|m| m.entity_id == "sirajuddin-haqqani"
                 && m.text == "Sirajuddin Haqqami"
-                && m.match_kind == entity_resolver::MatchKind::Fuzzy),
+                && m.match_kind == entity_resolver_core::MatchKind::Fuzzy),
         "{:?}",
         found.mentions
     );

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use entity_resolver::{AliasTable, Index, MatchKind, Resolution, ResolveOptions, Resolver};
+use entity_resolver_core::{AliasTable, Index, MatchKind, Resolution, ResolveOptions, Resolver};
 
 const TABLE: &str = r#"
 [[entity]]
