@@ -30,7 +30,7 @@ use crate::error::Error;
 use crate::proto;
 use crate::proto::admin_service_server::{AdminService, AdminServiceServer};
 use crate::reload::Reloader;
-use crate::server::status;
+use crate::status::status;
 use crate::transport::PeerInfo;
 
 /// The metadata key that carries the token, as "Bearer <token>".
