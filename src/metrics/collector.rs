@@ -3,7 +3,7 @@
 //! changes.
 
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use arc_swap::ArcSwap;
 use prometheus_client::collector::Collector;
@@ -13,7 +13,6 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Unit;
 
-use super::registry::lock;
 use crate::index::Index;
 use crate::transport::{ConnectionCounts, Port};
 
@@ -36,12 +35,32 @@ struct PortLabels {
 /// sees the one in service, never half of a reload.
 #[derive(Debug, Default)]
 pub(super) struct State {
-    pub(super) table: OnceLock<Arc<ArcSwap<Index>>>,
+    table: OnceLock<Arc<ArcSwap<Index>>>,
     /// Of the table in service; unknown until someone reports it.
-    pub(super) load_seconds: Mutex<Option<f64>>,
-    pub(super) activity: OnceLock<Arc<dyn StreamGauges>>,
+    load_seconds: Mutex<Option<f64>>,
+    activity: OnceLock<Arc<dyn StreamGauges>>,
     /// Of each listening port, once serving.
-    pub(super) connections: Mutex<Vec<(Port, Arc<ConnectionCounts>)>>,
+    connections: Mutex<Vec<(Port, Arc<ConnectionCounts>)>>,
+}
+
+impl State {
+    pub(super) fn watch_activity(&self, activity: Arc<dyn StreamGauges>) {
+        let _ = self.activity.set(activity);
+    }
+
+    pub(super) fn watch_connections(&self, port: Port, counts: Arc<ConnectionCounts>) {
+        let mut watched = lock(&self.connections);
+        watched.retain(|(watched, _)| *watched != port);
+        watched.push((port, counts));
+    }
+
+    pub(super) fn watch_table(&self, table: Arc<ArcSwap<Index>>) {
+        let _ = self.table.set(table);
+    }
+
+    pub(super) fn set_load_seconds(&self, seconds: f64) {
+        *lock(&self.load_seconds) = Some(seconds);
+    }
 }
 
 impl Collector for State {
@@ -143,38 +162,6 @@ fn gauge<N: prometheus_client::encoding::EncodeGaugeValue>(
     gauge.encode(encoder.encode_descriptor(name, help, unit, gauge.metric_type())?)
 }
 
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::super::Metrics;
-    use super::*;
-
-    #[test]
-    fn the_table_gauges_follow_reloads() {
-        let metrics = Metrics::new();
-        assert!(!metrics.encode().contains("entity_resolver_table_info"));
-        let index = Arc::new(Index::embedded().unwrap());
-        let slot = Arc::new(ArcSwap::new(index.clone()));
-        metrics.watch_table(slot.clone());
-        metrics.record_load_time(Duration::from_millis(250));
-        // A reload as `reload` does it: a new table swapped into the slot.
-        let mut reloaded = Index::embedded().unwrap();
-        reloaded.version = "reloaded-version".to_string();
-        reloaded.entities.truncate(3);
-        slot.store(Arc::new(reloaded));
-        metrics.record_reload(Duration::from_millis(500));
-        metrics.record_reload_refused();
-        metrics.record_reload_refused();
-        let text = metrics.encode();
-        for line in [
-            "entity_resolver_table_info{version=\"reloaded-version\"} 1",
-            "entity_resolver_table_entities 3",
-            "entity_resolver_table_reloads_total{outcome=\"ok\"} 1",
-            "entity_resolver_table_reloads_total{outcome=\"refused\"} 2",
-        ] {
-            assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
-        }
-        assert_eq!(text.matches("entity_resolver_table_info{").count(), 1);
-    }
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -246,7 +246,7 @@ impl<B: Body> Body for MetricsBody<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{code_name, UNKNOWN_METHOD};
+    use crate::metrics::registry::{code_name, UNKNOWN_METHOD};
     use std::collections::VecDeque;
     use std::convert::Infallible;
     use std::time::Duration;

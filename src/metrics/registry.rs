@@ -1,7 +1,7 @@
 //! The registry: every counter and histogram of the service, and what the
 //! handlers and the reloader call to count.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -154,26 +154,24 @@ impl Metrics {
     /// Reports the stream gauges from these live counters at each scrape.
     /// The first set of counters watched stays.
     pub fn watch_activity(&self, activity: Arc<dyn StreamGauges>) {
-        let _ = self.state.activity.set(activity);
+        self.state.watch_activity(activity);
     }
 
     /// Reports the connections of `port` from these live counters at each
     /// scrape.
     pub fn watch_connections(&self, port: Port, counts: Arc<ConnectionCounts>) {
-        let mut watched = lock(&self.state.connections);
-        watched.retain(|(watched, _)| *watched != port);
-        watched.push((port, counts));
+        self.state.watch_connections(port, counts);
     }
 
     /// Reports the table gauges from the table in this slot at each scrape.
     /// The first slot watched stays.
     pub fn watch_table(&self, table: Arc<ArcSwap<Index>>) {
-        let _ = self.state.table.set(table);
+        self.state.watch_table(table);
     }
 
     /// How long the table in service took to read, check and compile.
     pub fn record_load_time(&self, load_time: Duration) {
-        *lock(&self.state.load_seconds) = Some(load_time.as_secs_f64());
+        self.state.set_load_seconds(load_time.as_secs_f64());
     }
 
     /// A reload that put a new table in service after `load_time`.
@@ -294,10 +292,6 @@ fn match_kind_slot(value: i32) -> Option<usize> {
     ALL_MATCH_KINDS.iter().position(|&k| k == kind)
 }
 
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// The canonical name of a status code, as the gRPC documentation writes it.
 pub fn code_name(code: Code) -> &'static str {
     match code {
@@ -353,5 +347,33 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
         }
+    }
+
+    #[test]
+    fn the_table_gauges_follow_reloads() {
+        let metrics = Metrics::new();
+        assert!(!metrics.encode().contains("entity_resolver_table_info"));
+        let index = Arc::new(Index::embedded().unwrap());
+        let slot = Arc::new(ArcSwap::new(index.clone()));
+        metrics.watch_table(slot.clone());
+        metrics.record_load_time(Duration::from_millis(250));
+        // A reload as `reload` does it: a new table swapped into the slot.
+        let mut reloaded = Index::embedded().unwrap();
+        reloaded.version = "reloaded-version".to_string();
+        reloaded.entities.truncate(3);
+        slot.store(Arc::new(reloaded));
+        metrics.record_reload(Duration::from_millis(500));
+        metrics.record_reload_refused();
+        metrics.record_reload_refused();
+        let text = metrics.encode();
+        for line in [
+            "entity_resolver_table_info{version=\"reloaded-version\"} 1",
+            "entity_resolver_table_entities 3",
+            "entity_resolver_table_reloads_total{outcome=\"ok\"} 1",
+            "entity_resolver_table_reloads_total{outcome=\"refused\"} 2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
+        }
+        assert_eq!(text.matches("entity_resolver_table_info{").count(), 1);
     }
 }

@@ -4,7 +4,7 @@
 
 use tonic::{Request, Response, Status};
 
-use super::resolver_service::ResolverService;
+use super::service::ResolverService;
 use crate::convert::{entity_to_proto, entity_type_from_proto};
 use crate::error::Error;
 use crate::proto;

@@ -1,31 +1,20 @@
-//! EntityResolverService: the service's shared state, and the unary calls
-//! that resolve text (Resolve, ResolveBatch) or rank a name (Lookup). The
-//! stream and the entity pages have modules of their own; the trait's
-//! methods for them only hand over.
+//! EntityResolverService: the unary calls that resolve text (Resolve,
+//! ResolveBatch) or rank a name (Lookup). The stream and the entity pages
+//! have modules of their own; the trait's methods for them only hand over.
 
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::activity::{Activity, Held};
-use super::admission::Admission;
-use super::deadline::{Deadline, Stamped};
-use super::limits::Limits;
+use super::activity::Held;
+use super::service::ResolverService;
 use super::stream::ResponseStream;
-use super::trim::spawn_memory_trimmer;
-use super::work::{on_cpu_pool, Work};
+use super::work::on_cpu_pool;
 use super::{entities, stream};
 use crate::convert::{entity_to_proto, entity_types, match_kind_to_proto};
 use crate::error::Error;
-use crate::index::Index;
 use crate::lookup::lookup;
-use crate::metrics::Metrics;
 use crate::proto;
-use crate::proto::entity_resolver_service_server::{
-    EntityResolverService, EntityResolverServiceServer,
-};
-use crate::resolve::{Interrupt, Resolver};
+use crate::proto::entity_resolver_service_server::EntityResolverService;
+use crate::resolve::Interrupt;
 use crate::status::status;
 
 /// Texts up to this size are resolved on the async thread the call arrived
@@ -34,82 +23,6 @@ use crate::status::status;
 /// BENCHMARKS.md), so they cannot stall the thread; most single calls are
 /// this small (a headline, a paragraph, a record's field).
 pub const INLINE_TEXT_BYTES: usize = 4 * 1024;
-
-/// What the service shares between requests. The index is swapped whole on
-/// reload; a request keeps the one it started with.
-#[derive(Clone)]
-pub struct ResolverService {
-    pub(super) index: Arc<ArcSwap<Index>>,
-    pub(super) limits: Limits,
-    pub(super) activity: Arc<Activity>,
-    pub(super) admission: Arc<Admission>,
-    pub(super) metrics: Arc<Metrics>,
-}
-
-impl ResolverService {
-    pub fn new(index: Arc<Index>, limits: Limits) -> Self {
-        let index = Arc::new(ArcSwap::new(index));
-        let activity = Arc::<Activity>::default();
-        let metrics = Arc::new(Metrics::new());
-        metrics.watch_table(index.clone());
-        metrics.watch_activity(activity.clone());
-        spawn_memory_trimmer(Arc::downgrade(&activity));
-        ResolverService {
-            index,
-            admission: Arc::new(Admission::new(limits, activity.clone())),
-            limits,
-            activity,
-            metrics,
-        }
-    }
-
-    /// What the service counts; always counting, served over HTTP only
-    /// when `ServeConfig::metrics_listener` is set.
-    pub fn metrics(&self) -> Arc<Metrics> {
-        self.metrics.clone()
-    }
-
-    pub fn activity(&self) -> Arc<Activity> {
-        self.activity.clone()
-    }
-
-    /// The slot the index is served from, for a `Reloader` to swap.
-    pub fn table(&self) -> Arc<ArcSwap<Index>> {
-        self.index.clone()
-    }
-
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
-    /// When the work of `request` must stop.
-    pub(super) fn deadline<T>(&self, request: &Request<T>) -> Result<Deadline, Status> {
-        Deadline::of_call(request, self.limits.max_deadline)
-    }
-
-    pub(super) fn work(&self) -> Work {
-        Work {
-            resolver: self.resolver(),
-            limits: self.limits,
-            activity: self.activity.clone(),
-        }
-    }
-
-    fn resolver(&self) -> Resolver {
-        Resolver::new(self.index.load_full())
-    }
-
-    /// The tonic service, with message limits applied and each call
-    /// stamped with when it arrived.
-    pub fn into_server(self) -> Stamped<EntityResolverServiceServer<Self>> {
-        let limit = self.limits.max_message_bytes;
-        Stamped::new(
-            EntityResolverServiceServer::new(self)
-                .max_decoding_message_size(limit)
-                .max_encoding_message_size(limit),
-        )
-    }
-}
 
 #[tonic::async_trait]
 impl EntityResolverService for ResolverService {

@@ -15,7 +15,7 @@ use tonic::transport::Identity;
 
 use super::diagnostics::Diagnostics;
 use super::limits::Limits;
-use super::resolver_service::ResolverService;
+use super::service::ResolverService;
 use crate::admin::{Admin, AdminToken};
 use crate::error::Error;
 use crate::metrics::{serve_metrics, MetricsLayer};

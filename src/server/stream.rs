@@ -17,7 +17,7 @@ use tonic::{Request, Response, Status, Streaming};
 use super::activity::Held;
 use super::admission::AdmittedBytes;
 use super::deadline::Deadline;
-use super::resolver_service::ResolverService;
+use super::service::ResolverService;
 use super::work::{document_error, stop_check, Work};
 use crate::error::Error;
 use crate::metrics::Metrics;

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tonic::transport::server::{Connected, TcpConnectInfo};
 
-use super::incoming::Open;
+use super::counts::Open;
 use super::peer::{ConnectionCalls, PeerInfo};
 
 /// How a port's connections may time out.

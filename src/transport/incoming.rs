@@ -4,18 +4,19 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 use tonic::transport::server::Connected;
 
+use super::config::{Port, Transport};
 use super::connection::{ConnectionRules, Guarded};
-use super::{Port, Transport};
+use super::counts::{ConnectionCounts, Open};
 
 /// While accepting fails for lack of file descriptors, the pause before the
 /// next try. The listener stays readable while connections wait in its
@@ -27,31 +28,6 @@ const OUT_OF_FILES_PAUSE: Duration = Duration::from_millis(100);
 /// Refused connections and accept failures are logged at most this often
 /// (with a count of those not logged), so an attack cannot flood the log.
 const LOG_EVERY: Duration = Duration::from_secs(1);
-
-/// What the accept loop counts, for the metrics and for tests.
-#[derive(Debug, Default)]
-pub struct ConnectionCounts {
-    open: AtomicUsize,
-    refused: AtomicU64,
-    accept_failures: AtomicU64,
-}
-
-impl ConnectionCounts {
-    /// Connections accepted and not yet closed.
-    pub fn open(&self) -> usize {
-        self.open.load(Ordering::SeqCst)
-    }
-
-    /// Connections closed at once because the port was at its limit.
-    pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::SeqCst)
-    }
-
-    /// Accepts that failed because the process had no file descriptor left.
-    pub fn accept_failures(&self) -> u64 {
-        self.accept_failures.load(Ordering::SeqCst)
-    }
-}
 
 /// A rate limit for one kind of log line: the first event is logged, the
 /// rest within `LOG_EVERY` only counted and reported with the next line.
@@ -251,28 +227,5 @@ fn is_out_of_files(error: &std::io::Error) -> bool {
     #[cfg(not(unix))]
     {
         error.kind() == std::io::ErrorKind::OutOfMemory
-    }
-}
-
-/// One open connection's place under its port's limit, given back when the
-/// connection closes.
-pub(super) struct Open {
-    counts: Arc<ConnectionCounts>,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Open {
-    pub(super) fn new(counts: &Arc<ConnectionCounts>, permit: OwnedSemaphorePermit) -> Self {
-        counts.open.fetch_add(1, Ordering::SeqCst);
-        Open {
-            counts: counts.clone(),
-            _permit: permit,
-        }
-    }
-}
-
-impl Drop for Open {
-    fn drop(&mut self) {
-        self.counts.open.fetch_sub(1, Ordering::SeqCst);
     }
 }
