@@ -29,6 +29,7 @@ pub mod settle;
 pub mod status;
 pub mod synth;
 pub mod table;
+pub mod token;
 pub mod transport;
 pub mod types;
 
