@@ -30,32 +30,10 @@ use crate::error::Error;
 use crate::proto;
 use crate::proto::admin_service_server::{AdminService, AdminServiceServer};
 use crate::reload::Reloader;
-use crate::server::status;
+use crate::status::status;
 use crate::transport::PeerInfo;
 
-/// The metadata key that carries the token, as "Bearer <token>".
-pub const AUTHORIZATION: &str = "authorization";
-
-/// Reads a token file: its content without the surrounding whitespace (the
-/// newline `echo` leaves is not part of the token). Refuses an empty token
-/// and characters that cannot travel in a header, naming the file.
-pub fn read_token_file(path: &Path) -> Result<String, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let token = text.trim();
-    let invalid = |message: &str| Error::invalid_argument(path.display().to_string(), message);
-    if token.is_empty() {
-        return Err(invalid("the token file is empty"));
-    }
-    if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(invalid(
-            "a token may hold only visible ASCII characters (no spaces), so that it fits in a header",
-        ));
-    }
-    Ok(token.to_string())
-}
+pub use crate::token::{read_token_file, AUTHORIZATION};
 
 /// The admin token a server checks calls against.
 #[derive(Clone)]

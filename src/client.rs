@@ -9,10 +9,10 @@ use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Request, Status};
 
-use crate::admin::{read_token_file, AUTHORIZATION};
 use crate::error::Error;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::entity_resolver_service_client::EntityResolverServiceClient;
+use crate::token::{read_token_file, AUTHORIZATION};
 
 /// Secures `endpoint` when its URL is https: trusting the PEM CA
 /// certificates of `tls_ca`, or the system's roots without it. A CA file with

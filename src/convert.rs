@@ -200,7 +200,7 @@ fn mention_from_proto(mention: proto::Mention, i: usize) -> Result<Mention, Erro
     let field = |name: &str| format!("mentions[{i}].{name}");
     Ok(Mention {
         entity_type: entity_type_from_proto(mention.r#type, &field("type"))?,
-        match_kind: match_kind_from_proto(mention.match_kind, &field("match_kind"))?,
+        match_kind: match_kind_field(mention.match_kind, &field("match_kind"))?,
         text: mention.text,
         start: mention.start as usize,
         end: mention.end as usize,
@@ -225,21 +225,30 @@ fn mention_from_proto(mention: proto::Mention, i: usize) -> Result<Mention, Erro
     })
 }
 
-fn match_kind_from_proto(value: i32, field: &str) -> Result<MatchKind, Error> {
+/// The library's match kind of a proto value: the one proto-to-library
+/// mapping (the client's answers and the server's metrics both read it).
+/// None for UNSPECIFIED and for values this build does not know.
+pub fn match_kind_from_proto(value: i32) -> Option<MatchKind> {
     use proto::MatchKind as P;
-    match P::try_from(value) {
-        Ok(P::Exact) => Ok(MatchKind::Exact),
-        Ok(P::Normalized) => Ok(MatchKind::Normalized),
-        Ok(P::Acronym) => Ok(MatchKind::Acronym),
-        Ok(P::DocumentAcronym) => Ok(MatchKind::DocumentAcronym),
-        Ok(P::Fuzzy) => Ok(MatchKind::Fuzzy),
-        Ok(P::PartialName) => Ok(MatchKind::PartialName),
-        Ok(P::NativeScript) => Ok(MatchKind::NativeScript),
-        Ok(P::Unspecified) | Err(_) => Err(Error::invalid_argument(
+    match P::try_from(value).ok()? {
+        P::Exact => Some(MatchKind::Exact),
+        P::Normalized => Some(MatchKind::Normalized),
+        P::Acronym => Some(MatchKind::Acronym),
+        P::DocumentAcronym => Some(MatchKind::DocumentAcronym),
+        P::Fuzzy => Some(MatchKind::Fuzzy),
+        P::PartialName => Some(MatchKind::PartialName),
+        P::NativeScript => Some(MatchKind::NativeScript),
+        P::Unspecified => None,
+    }
+}
+
+fn match_kind_field(value: i32, field: &str) -> Result<MatchKind, Error> {
+    match_kind_from_proto(value).ok_or_else(|| {
+        Error::invalid_argument(
             field,
             format!("{value} is not a MatchKind this client knows"),
-        )),
-    }
+        )
+    })
 }
 
 #[cfg(test)]

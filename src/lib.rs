@@ -12,9 +12,12 @@ pub mod client;
 pub mod convert;
 pub mod error;
 pub mod metrics;
+pub mod process;
 pub mod reload;
 pub mod server;
+pub mod status;
 pub mod synth;
+pub mod token;
 pub mod transport;
 
 pub use error::{Error, Result, TableError};
