@@ -25,7 +25,6 @@ pub mod reload;
 pub mod resolve;
 pub mod server;
 pub mod settle;
-pub mod synth;
 pub mod table;
 pub mod transport;
 pub mod types;

@@ -2,7 +2,6 @@
 //! check and evaluate from the command line.
 
 mod batch;
-mod loadgen;
 
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::net::SocketAddr;
@@ -215,20 +214,6 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
-    /// Write a deterministic synthetic alias table (for the scale benchmarks).
-    SynthTable {
-        /// About this many names in all (canonical names, aliases, acronyms).
-        #[arg(long)]
-        aliases: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Directory to write the *.toml files into (created if missing).
-        #[arg(long)]
-        out: PathBuf,
-        /// Also write text.txt: this many MB of sentences naming the table's entities.
-        #[arg(long)]
-        text_mb: Option<f64>,
-    },
     /// Validate an alias table and print a summary.
     Check {
         #[arg(long)]
@@ -249,12 +234,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Load a running service over gRPC and report requests/s and latency.
-    ///
-    /// Exit codes: 0 the runs finished (errors the server returned are
-    /// counted in the report); 1 a bad option value or payload file; 2 bad
-    /// usage; 5 the target could not be reached.
-    Loadgen(loadgen::LoadgenArgs),
 }
 
 /// Connection limits and timeouts of `serve` (both ports).
@@ -635,29 +614,6 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::SynthTable {
-            aliases,
-            seed,
-            out,
-            text_mb,
-        } => {
-            let io_error = |source| Error::Io {
-                path: out.display().to_string(),
-                source,
-            };
-            std::fs::create_dir_all(&out).map_err(io_error)?;
-            let table = entity_resolver::synth::SyntheticTable::generate(aliases, seed);
-            let files = table.files();
-            for (name, toml) in &files {
-                std::fs::write(out.join(name), toml).map_err(io_error)?;
-            }
-            if let Some(megabytes) = text_mb {
-                let text = table.text((megabytes * 1e6) as usize);
-                std::fs::write(out.join("text.txt"), text).map_err(io_error)?;
-            }
-            eprintln!("wrote {} alias files to {}", files.len(), out.display());
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Check { aliases } => {
             // RUST_LOG=entity_resolver=debug shows the time of each phase.
             init_tracing(LogFormat::Text);
@@ -709,7 +665,6 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Loadgen(args) => loadgen::run(args),
     }
 }
 
