@@ -3,8 +3,9 @@
 again and again.
 
 Starts `entity-resolver serve` on a copy of aliases/ (free ports, metrics and
-admin calls on), drives `loadgen` at a fixed Resolve rate for the whole run,
-adds short ResolveStream runs every few seconds, and every --reload-every
+admin calls on), drives `entity-resolver-tools loadgen` (found beside the
+server's binary) at a fixed Resolve rate for the whole run, adds short
+ResolveStream runs every few seconds, and every --reload-every
 seconds edits an alias file of the copy and reloads the table, by SIGHUP and
 by `entity-resolver reload` in turn. The server's resident memory is sampled
 every second.
@@ -158,11 +159,11 @@ class AliasEditor:
         self.path.write_text(self.original + block)
 
 
-def run_streams(bin_path, target, every, seconds, stop, reports, started):
+def run_streams(tools_path, target, every, seconds, stop, reports, started):
     """A short ResolveStream run every `every` seconds until `stop`."""
     while not stop.wait(every):
         command = [
-            str(bin_path), "loadgen", "--target", target, "--rpc", "stream",
+            str(tools_path), "loadgen", "--target", target, "--rpc", "stream",
             "--connections", "1", "--duration", f"{seconds}s", "--warmup", "0s", "--json",
         ]
         process = started.start(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -177,6 +178,7 @@ def median_mb(samples):
 
 def soak(args, started, workdir):
     bin_path = Path(args.bin).resolve()
+    tools_path = Path(args.tools_bin).resolve()
     aliases = workdir / "aliases"
     shutil.copytree(ROOT / "aliases", aliases)
     token_file = workdir / "admin-token"
@@ -212,7 +214,7 @@ def soak(args, started, workdir):
 
     resolve = started.start(
         [
-            str(bin_path), "loadgen", "--target", target, "--rpc", "resolve",
+            str(tools_path), "loadgen", "--target", target, "--rpc", "resolve",
             "--rate", str(args.rate), "--connections", "2",
             "--duration", f"{args.duration}s", "--warmup", "1s", "--json",
         ],
@@ -222,7 +224,7 @@ def soak(args, started, workdir):
     stream_reports = []
     streams = threading.Thread(
         target=run_streams,
-        args=(bin_path, target, args.stream_every, args.stream_seconds, stop_streams, stream_reports, started),
+        args=(tools_path, target, args.stream_every, args.stream_seconds, stop_streams, stream_reports, started),
         daemon=True,
     )
     streams.start()
@@ -387,6 +389,10 @@ def soak(args, started, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", default="target/release/entity-resolver", help="the entity-resolver binary (not built here)")
+    parser.add_argument(
+        "--tools-bin",
+        help="the entity-resolver-tools binary, for loadgen (default: beside --bin)",
+    )
     parser.add_argument("--duration", type=int, default=300, help="seconds of load (default 300)")
     parser.add_argument("--rate", type=float, default=200, help="Resolve requests per second (default 200)")
     parser.add_argument("--reload-every", type=float, default=5, help="seconds between reloads (default 5)")
@@ -396,6 +402,10 @@ def main():
     args = parser.parse_args()
     if not Path(args.bin).is_file():
         parser.error(f"{args.bin} does not exist: build it first (cargo build --release)")
+    if args.tools_bin is None:
+        args.tools_bin = str(Path(args.bin).with_name("entity-resolver-tools"))
+    if not Path(args.tools_bin).is_file():
+        parser.error(f"{args.tools_bin} does not exist: build it first (cargo build --release --workspace)")
 
     started = Started()
     # SIGTERM and SIGINT end the run through the cleanup below; SIGINT too

@@ -1,12 +1,13 @@
 """Measures how the resolver scales with the alias table: for synthetic tables
-of 100, 10k, 100k and 1M aliases (`entity-resolver synth-table`), the time and
+of 100, 10k, 100k and 1M aliases (`entity-resolver-tools synth-table`), the time and
 peak memory to load the table (`check`), and resolve throughput on one core
 (`batch` with RAYON_NUM_THREADS=1) over news text plus text naming the
 synthetic entities.
 
     python3 scripts/table_scale.py [--sizes 100,10000,100000,1000000] [--text-mb 4]
 
-Prints one JSON line per size. Release build expected at target/release.
+Prints one JSON line per size. Release build of both binaries expected at target/release
+(cargo build --release --workspace).
 """
 
 import argparse
@@ -22,6 +23,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BIN = ROOT / "target/release/entity-resolver"
+TOOLS = ROOT / "target/release/entity-resolver-tools"
 SUMMARY = re.compile(r"([\d.]+) MB/s, peak memory (\d+) MB")
 
 
@@ -60,7 +62,7 @@ def main():
         for size in sorted(sizes):
             table = scratch / f"table-{size}"
             subprocess.run(
-                [BIN, "synth-table", "--aliases", str(size), "--out", table, "--text-mb", str(args.text_mb / 2)],
+                [TOOLS, "synth-table", "--aliases", str(size), "--out", table, "--text-mb", str(args.text_mb / 2)],
                 check=True,
                 capture_output=True,
             )

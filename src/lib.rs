@@ -12,11 +12,9 @@ pub mod client;
 pub mod convert;
 pub mod error;
 pub mod metrics;
-pub mod process;
 pub mod reload;
 pub mod server;
 pub mod status;
-pub mod synth;
 pub mod token;
 pub mod transport;
 
@@ -27,7 +25,7 @@ pub use error::{Error, Result, TableError};
 // so code not yet moved onto `entity_resolver_core` keeps compiling. To be
 // removed once every caller imports the core directly.
 pub use entity_resolver_core::matching::{candidates, fuzzy, link, settle};
-pub use entity_resolver_core::{eval, index, lookup, normalize, resolve, table, types};
+pub use entity_resolver_core::{eval, index, lookup, normalize, process, resolve, table, types};
 pub use entity_resolver_core::{
     AliasTable, Alternative, EntityType, Index, Interrupt, MatchKind, Mention, NormalizedText,
     Resolution, ResolveOptions, Resolver,

@@ -456,35 +456,6 @@ fn batch_stops_when_its_server_shuts_down_while_the_input_is_still_open() {
     drop(input);
 }
 
-#[test]
-fn synth_table_writes_a_table_that_check_accepts() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("table");
-    let args = [
-        "synth-table",
-        "--aliases",
-        "300",
-        "--out",
-        out.to_str().unwrap(),
-        "--text-mb",
-        "0.01",
-    ];
-    let written = run(&args, "");
-    assert!(written.status.success(), "{}", stderr(&written));
-    assert!(out.join("text.txt").is_file());
-    let checked = run(&["check", "--aliases", out.to_str().unwrap()], "");
-    assert!(checked.status.success(), "{}", stderr(&checked));
-    let aliases: usize = stdout(&checked)
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("aliases:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("an aliases line");
-    assert!(
-        (300..400).contains(&aliases),
-        "{aliases} aliases for 300 asked"
-    );
-}
-
 /// Waits for `child` to exit; a minute means it hangs (not a speed check).
 fn exit_status(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);

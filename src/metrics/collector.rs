@@ -67,7 +67,10 @@ impl Collector for State {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         if let Some(table) = self.table.get() {
             let table = table.load();
-            let info = Info::new([(Cow::Borrowed("version"), Cow::Owned(table.version().to_string()))]);
+            let info = Info::new([(
+                Cow::Borrowed("version"),
+                Cow::Owned(table.version().to_string()),
+            )]);
             info.encode(encoder.encode_descriptor(
                 "table",
                 "The alias table in service (its version is a content hash).",

@@ -122,8 +122,7 @@ pub(super) fn resolve_stream(
                                 let _queued = queued;
                                 let reply = {
                                     let stop = || {
-                                        stop_check(&slot, &deadline)
-                                            .map_err(Error::into_interrupt)
+                                        stop_check(&slot, &deadline).map_err(Error::into_interrupt)
                                     };
                                     // The client went away while this waited: skip it.
                                     if stop().is_err() {

@@ -22,6 +22,7 @@ pub mod index;
 pub mod lookup;
 pub mod matching;
 pub mod normalize;
+pub mod process;
 pub mod resolve;
 pub mod table;
 pub mod types;

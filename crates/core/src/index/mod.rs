@@ -118,10 +118,7 @@ impl PhaseClock {
 
 /// Resident memory of this process now, in MB, where /proc tells (Linux).
 fn resident_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
+    crate::process::memory_kib("VmRSS").map(|kib| kib / 1024)
 }
 
 /// The compiled, immutable alias index.

@@ -1,14 +1,51 @@
 //! `loadgen` run as a user would, against a real server in this process: the
 //! JSON report is read back and checked for sense, not for speed.
 
-mod common;
-
-use common::Server;
-use entity_resolver::server::Limits;
+use entity_resolver::reload::TableSource;
+use entity_resolver::server::{serve_with, Limits, ResolverService, ServeConfig};
 use std::process::{Command, Output};
 
+/// The embedded table served on 127.0.0.1:0 in this process until dropped.
+/// The root package's shared fixture (tests/common) is not visible from this
+/// package, and loadgen needs only this much of it.
+struct Server {
+    url: String,
+    /// Serves until dropped, after the shutdown signal.
+    _runtime: tokio::runtime::Runtime,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Server {
+    fn start(limits: Limits) -> Server {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
+        let config = ServeConfig::new(ResolverService::new(index, limits), TableSource::Embedded);
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        runtime.spawn(serve_with(listener, config, async move {
+            let _ = signal.await;
+        }));
+        Server {
+            url,
+            _runtime: runtime,
+            shutdown: Some(shutdown),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
 fn loadgen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
+    Command::new(env!("CARGO_BIN_EXE_entity-resolver-tools"))
         .arg("loadgen")
         .args(args)
         .output()
