@@ -209,12 +209,11 @@ impl TestServer {
         EntityResolverServiceClient::new(self.channel())
     }
 
-    /// A connection of its own.
+    /// A connection of its own. It sets no timeout of its own: with one,
+    /// tonic's client also times out each call by its `grpc-timeout`, and a
+    /// test of the server's deadlines would see the client's instead.
     pub async fn connect_channel(&self) -> Result<Channel, BoxError> {
-        Ok(Endpoint::from_shared(self.url())?
-            .timeout(Duration::from_secs(60))
-            .connect()
-            .await?)
+        Ok(Endpoint::from_shared(self.url())?.connect().await?)
     }
 
     /// A client on a connection of its own, taking messages of up to 64 MiB.
