@@ -1,10 +1,7 @@
 //! The metrics endpoint of a real server: a table of calls, then a scrape
 //! over HTTP, and the counters must have moved by exactly what was done.
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use entity_resolver::proto::entity_resolver_service_client::EntityResolverServiceClient;
@@ -15,7 +12,8 @@ use entity_resolver::proto::{
 use entity_resolver::server::Limits;
 use entity_resolver::{Index, MatchKind};
 
-use common::Server;
+use crate::common::scrape::{http_get, scrape, Scrape};
+use crate::common::{runtime, Server};
 
 const SERVICE: &str = "/entityresolution.v1.EntityResolverService/";
 
@@ -28,49 +26,6 @@ const TEXT: &str =
 
 /// Documents on the stream.
 const STREAM_DOCUMENTS: usize = 25;
-
-/// The series of one scrape and their values.
-type Scrape = BTreeMap<String, f64>;
-
-/// `GET path` over plain HTTP/1.1: the status code, the headers and the body.
-fn http_get(metrics_url: &str, path: &str) -> (u16, String, String) {
-    let address = metrics_url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_string(), body.to_string())
-}
-
-fn scrape(metrics_url: &str) -> Scrape {
-    let (status, head, body) = http_get(metrics_url, "/metrics");
-    assert_eq!(status, 200, "{head}");
-    assert!(
-        head.to_ascii_lowercase()
-            .contains("content-type: application/openmetrics-text; version=1.0.0"),
-        "{head}"
-    );
-    assert!(body.ends_with("# EOF\n"), "{body}");
-    body.lines()
-        .filter(|line| !line.starts_with('#'))
-        .map(|line| {
-            let (series, value) = line.rsplit_once(' ').unwrap();
-            let value = value
-                .parse()
-                .unwrap_or_else(|_| panic!("not a sample: {line}"));
-            (series.to_string(), value)
-        })
-        .collect()
-}
 
 fn delta(before: &Scrape, after: &Scrape, series: &str) -> f64 {
     after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
@@ -175,15 +130,21 @@ async fn make_calls(url: &str) -> Vec<ResolveResponse> {
 fn a_scrape_shows_exactly_the_calls_made() {
     let server = Server::start(Limits::default());
     let before = scrape(&server.metrics_url);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let runtime = runtime();
     let resolved = runtime.block_on(make_calls(&server.url));
 
     // A call is counted when the server lets go of its response, a moment
-    // after the client has read the end of it.
+    // after the client has read the end of it; the stream's gauges fall when
+    // its task ends, which on a loaded machine can come later still.
     let calls_made = 4.0;
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut after = scrape(&server.metrics_url);
-    while all_calls(&after) - all_calls(&before) < calls_made && Instant::now() < deadline {
+    let settled = |after: &Scrape| {
+        all_calls(after) - all_calls(&before) >= calls_made
+            && after.get("entity_resolver_open_streams") == Some(&0.0)
+            && after.get("entity_resolver_stream_documents_in_flight") == Some(&0.0)
+    };
+    while !settled(&after) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
         after = scrape(&server.metrics_url);
     }

@@ -6,19 +6,14 @@
 //!
 //! The sentences were written for these tests.
 
-mod common;
-
-use common::Server;
-use entity_resolver::proto::entity_resolver_service_client::EntityResolverServiceClient;
 use entity_resolver::proto::{
     resolve_stream_response::Outcome, GetEntityRequest, ListEntitiesRequest, LookupRequest,
     ResolveBatchRequest, ResolveOptions, ResolveRequest, ResolveResponse, ResolveStreamRequest,
 };
 use entity_resolver::server::Limits;
-use tonic::transport::Channel;
 use tonic::Code;
 
-type Client = EntityResolverServiceClient<Channel>;
+use crate::common::{runtime, Client, Server};
 
 /// The per-document text limit of the server under test: small, so the
 /// cases at and just over it stay cheap.
@@ -352,17 +347,10 @@ fn limited_server() -> Server {
     })
 }
 
-fn client_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a client runtime")
-}
-
 #[test]
 fn bad_text_gives_the_same_outcome_through_resolve_batch_and_stream() {
     let server = limited_server();
-    let runtime = client_runtime();
+    let runtime = runtime();
     let cases = text_cases();
     runtime.block_on(async {
         let mut client = Client::connect(server.url.clone()).await.expect("connects");
@@ -516,7 +504,7 @@ fn bad_requests_to_the_entity_rpcs_name_what_is_wrong() {
         ),
     ];
     let server = limited_server();
-    let runtime = client_runtime();
+    let runtime = runtime();
     runtime.block_on(async {
         let mut client = Client::connect(server.url.clone()).await.expect("connects");
         for (call, code, needles) in &cases {
