@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use entity_resolver::{lookup, AliasTable, Index, ResolveOptions, Resolver};
+use entity_resolver_core::{lookup, AliasTable, Index, ResolveOptions, Resolver};
 
 use common::resolve_all;
 

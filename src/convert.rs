@@ -4,9 +4,9 @@
 //! same `Resolution` the library gives, so both print identical JSON.
 
 use crate::error::Error;
-use crate::index::Index;
 use crate::proto;
-use crate::types::{
+use entity_resolver_core::index::Index;
+use entity_resolver_core::types::{
     Alternative, EntityType, MatchKind, Mention, NormalizedText, Resolution, ResolveOptions,
 };
 

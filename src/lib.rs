@@ -3,9 +3,11 @@
 //! a canonical entity of a curated alias table.
 //!
 //! This crate is the service and the binary. The matching itself is the
-//! `entity-resolver-core` crate, which knows nothing of gRPC: `reload`
-//! rebuilds its index and swaps it in whole; `server` and `admin` are the
-//! thin gRPC layer over it.
+//! `entity-resolver-core` crate, which knows nothing of gRPC; this crate
+//! depends on it, never the other way round. Arrows point one way: `status`
+//! (the one Error -> Status mapping) and `transport` (connections) import
+//! nothing of the rest; `metrics`, `reload`, `admin` and `convert` build on
+//! them; `server` wires everything together; the binary sits on top.
 
 pub mod admin;
 pub mod client;
@@ -19,17 +21,6 @@ pub mod token;
 pub mod transport;
 
 pub use error::{Error, Result, TableError};
-
-// Transitional: the core's modules under the paths they had before the
-// workspace split (`crate::resolve::Resolver`, `entity_resolver::fuzzy::...`),
-// so code not yet moved onto `entity_resolver_core` keeps compiling. To be
-// removed once every caller imports the core directly.
-pub use entity_resolver_core::matching::{candidates, fuzzy, link, settle};
-pub use entity_resolver_core::{eval, index, lookup, normalize, process, resolve, table, types};
-pub use entity_resolver_core::{
-    AliasTable, Alternative, EntityType, Index, Interrupt, MatchKind, Mention, NormalizedText,
-    Resolution, ResolveOptions, Resolver,
-};
 
 /// Code generated from proto/entityresolution/v1/entity_resolver.proto.
 pub mod proto {

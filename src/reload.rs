@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::error::Error;
-use crate::index::Index;
 use crate::metrics::Metrics;
-use crate::table::AliasTable;
+use entity_resolver_core::index::Index;
+use entity_resolver_core::table::AliasTable;
 
 /// Where the alias table comes from; a reload reads the same place again.
 #[derive(Debug, Clone, PartialEq, Eq)]

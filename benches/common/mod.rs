@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use entity_resolver::{ResolveOptions, Resolver};
+use entity_resolver_core::{ResolveOptions, Resolver};
 
 /// Documents of the benchmark corpus, repeated to at least `bytes`:
 /// ../shared/eval/corpus beside the repository at `root`, else its own

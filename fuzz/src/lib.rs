@@ -171,7 +171,7 @@ pub fn check_resolution(
         }
         previous_end = end;
     }
-    let omitted = options.normalized_text == entity_resolver::NormalizedText::Omit;
+    let omitted = options.normalized_text == entity_resolver_core::NormalizedText::Omit;
     if omitted != resolution.normalized_text.is_none() {
         return Err(format!(
             "normalized_text is {:?} with mode {:?}",

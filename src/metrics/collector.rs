@@ -13,8 +13,8 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Unit;
 
-use crate::index::Index;
 use crate::transport::{ConnectionCounts, Port};
+use entity_resolver_core::index::Index;
 
 /// The live counts of streams a scrape reports. The server's own counters
 /// implement it, so the metrics read them without knowing the server.

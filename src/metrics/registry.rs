@@ -14,10 +14,10 @@ use tonic::Code;
 
 use super::collector::{State, StreamGauges};
 use crate::convert::match_kind_from_proto;
-use crate::index::Index;
 use crate::proto;
 use crate::transport::{ConnectionCounts, Port};
-use crate::types::MatchKind;
+use entity_resolver_core::index::Index;
+use entity_resolver_core::types::MatchKind;
 
 /// Latency buckets in seconds, 100 µs to 10 s in 1-2.5-5 steps: a cached
 /// Resolve answers in well under a millisecond, a long stream takes seconds.
@@ -358,7 +358,7 @@ mod tests {
         metrics.watch_table(slot.clone());
         metrics.record_load_time(Duration::from_millis(250));
         // A reload as `reload` does it: a new table swapped into the slot.
-        let mut table = crate::AliasTable::embedded().unwrap();
+        let mut table = entity_resolver_core::AliasTable::embedded().unwrap();
         table.version = "reloaded-version".to_string();
         table.entities.truncate(3);
         let reloaded = Index::from_table(table).unwrap();

@@ -11,11 +11,11 @@ use super::work::on_cpu_pool;
 use super::{entities, stream};
 use crate::convert::{entity_to_proto, entity_types, match_kind_to_proto};
 use crate::error::Error;
-use crate::lookup::lookup;
 use crate::proto;
 use crate::proto::entity_resolver_service_server::EntityResolverService;
-use crate::resolve::Interrupt;
 use crate::status::status;
+use entity_resolver_core::lookup::lookup;
+use entity_resolver_core::resolve::Interrupt;
 
 /// Texts up to this size are resolved on the async thread the call arrived
 /// on. Their worst case is bounded by the resolver's per-word caps and

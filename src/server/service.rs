@@ -13,10 +13,10 @@ use super::deadline::{Deadline, Stamped};
 use super::limits::Limits;
 use super::trim::spawn_memory_trimmer;
 use super::work::Work;
-use crate::index::Index;
 use crate::metrics::Metrics;
 use crate::proto::entity_resolver_service_server::EntityResolverServiceServer;
-use crate::resolve::Resolver;
+use entity_resolver_core::index::Index;
+use entity_resolver_core::resolve::Resolver;
 
 /// What the service shares between requests. The index is swapped whole on
 /// reload; a request keeps the one it started with.

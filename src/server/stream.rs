@@ -22,9 +22,9 @@ use super::work::{document_error, stop_check, Work};
 use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::proto;
-use crate::resolve::Interrupt;
 use crate::status::status;
 use crate::transport::PeerInfo;
+use entity_resolver_core::resolve::Interrupt;
 
 /// Documents one stream may have read but not yet sent back. Enough to keep
 /// every core busy on one stream; past it the server stops reading, so a fast

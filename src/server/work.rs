@@ -13,8 +13,8 @@ use super::limits::Limits;
 use crate::convert::{check_answer_size, options_from_proto, resolution_to_proto};
 use crate::error::Error;
 use crate::proto;
-use crate::resolve::{Interrupt, Resolver};
 use crate::status::status;
+use entity_resolver_core::resolve::{Interrupt, Resolver};
 
 /// Runs CPU-bound work on rayon's pool (one thread per core) and waits for
 /// it without blocking an async thread. The same pool as batches and

@@ -15,7 +15,7 @@ use entity_resolver::server::{
     serve_with, Activity, Limits, ResolverService, ServeConfig, Stopped,
 };
 use entity_resolver::transport::Transport;
-use entity_resolver::Index;
+use entity_resolver_core::Index;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

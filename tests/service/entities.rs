@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use entity_resolver::proto::{self, EntityType, GetEntityRequest, ListEntitiesRequest};
-use entity_resolver::AliasTable;
+use entity_resolver_core::AliasTable;
 use tonic::Code;
 
 use crate::checks::*;

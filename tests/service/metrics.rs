@@ -10,7 +10,7 @@ use entity_resolver::proto::{
     GetEntityRequest, ResolveOptions, ResolveRequest, ResolveResponse, ResolveStreamRequest,
 };
 use entity_resolver::server::Limits;
-use entity_resolver::{Index, MatchKind};
+use entity_resolver_core::{Index, MatchKind};
 
 use crate::common::scrape::{http_get, scrape, Scrape};
 use crate::common::{runtime, Server};

@@ -4,7 +4,7 @@
 use entity_resolver::proto::{
     EntityType, MatchKind, ResolveBatchRequest, ResolveRequest, ResolveResponse,
 };
-use entity_resolver::AliasTable;
+use entity_resolver_core::AliasTable;
 
 use crate::checks::*;
 use crate::common::{TestResult, TestServer};

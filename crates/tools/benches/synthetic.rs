@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use entity_resolver::{AliasTable, Index, ResolveOptions, Resolver};
+use entity_resolver_core::{AliasTable, Index, ResolveOptions, Resolver};
 use entity_resolver_tools::synth;
 
 use common::resolve_all;

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use entity_resolver::normalize::folded_key;
+use entity_resolver_core::normalize::folded_key;
 
 /// splitmix64, written out so the tables never change with a crate version
 /// (rand's generators make no such promise across releases).
@@ -278,7 +278,7 @@ fn text_of(entities: &[Entity], seed: u64, bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entity_resolver::{AliasTable, Index, ResolveOptions, Resolver};
+    use entity_resolver_core::{AliasTable, Index, ResolveOptions, Resolver};
     use std::sync::Arc;
 
     #[test]

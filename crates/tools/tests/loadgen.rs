@@ -22,7 +22,7 @@ impl Server {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let index = std::sync::Arc::new(entity_resolver::Index::embedded().unwrap());
+        let index = std::sync::Arc::new(entity_resolver_core::Index::embedded().unwrap());
         let config = ServeConfig::new(ResolverService::new(index, limits), TableSource::Embedded);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(serve_with(listener, config, async move {

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use entity_resolver::{AliasTable, Index};
+use entity_resolver_core::{AliasTable, Index};
 
 #[test]
 fn synth_table_writes_a_table_that_check_accepts() {

@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use entity_resolver::server::{Limits, DEFAULT_DRAIN};
 use entity_resolver::transport::Transport;
-use entity_resolver::{EntityType, Error, NormalizedText, ResolveOptions};
+use entity_resolver::Error;
+use entity_resolver_core::{EntityType, NormalizedText, ResolveOptions};
 
 #[derive(Parser)]
 #[command(

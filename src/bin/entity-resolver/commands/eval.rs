@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use entity_resolver::{eval, Error, Resolver};
+use entity_resolver::Error;
+use entity_resolver_core::{eval, Resolver};
 
 use crate::args::EvalArgs;
 use crate::exit;

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use entity_resolver::{lookup, Error};
+use entity_resolver::Error;
+use entity_resolver_core::lookup;
 
 use crate::args::LookupArgs;
 

@@ -11,7 +11,8 @@ pub mod serve;
 
 use std::path::Path;
 
-use entity_resolver::{AliasTable, Error, Index};
+use entity_resolver::Error;
+use entity_resolver_core::{AliasTable, Index};
 
 use crate::args::LogFormat;
 

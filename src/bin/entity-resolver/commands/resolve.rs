@@ -4,7 +4,8 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use entity_resolver::{Error, Resolver};
+use entity_resolver::Error;
+use entity_resolver_core::Resolver;
 
 use crate::args::ResolveArgs;
 

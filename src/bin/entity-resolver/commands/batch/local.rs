@@ -4,7 +4,8 @@ use std::io::BufRead;
 use std::sync::mpsc::sync_channel;
 
 use entity_resolver::convert::{check_answer_size, resolution_from_proto, resolution_to_proto};
-use entity_resolver::{Error, ResolveOptions, Resolver};
+use entity_resolver::Error;
+use entity_resolver_core::{ResolveOptions, Resolver};
 
 use super::output::{to_json_line, Outcome, Sink, Summary};
 use super::read::{parse_document, Line, LineReader};

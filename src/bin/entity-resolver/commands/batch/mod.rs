@@ -18,7 +18,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use entity_resolver::server::Limits;
-use entity_resolver::{Error, Resolver};
+use entity_resolver::Error;
+use entity_resolver_core::Resolver;
 
 use crate::args::BatchArgs;
 use output::Sink;
@@ -117,5 +118,5 @@ pub fn run(args: BatchArgs) -> Result<ExitCode, Error> {
 /// Peak resident memory of this process in MB (Linux), for the summary line:
 /// the evidence that memory stays flat on large inputs.
 fn peak_memory() -> Option<f64> {
-    entity_resolver::process::memory_kib("VmHWM").map(|kib| kib as f64 / 1024.0)
+    entity_resolver_core::process::memory_kib("VmHWM").map(|kib| kib as f64 / 1024.0)
 }

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use entity_resolver::{Error, Resolution};
+use entity_resolver::Error;
+use entity_resolver_core::Resolution;
 
 /// What became of one line.
 pub struct Outcome {

@@ -5,7 +5,8 @@ use std::io::BufRead;
 
 use entity_resolver::client::{connect, source_chain};
 use entity_resolver::convert::{options_to_proto, resolution_from_proto};
-use entity_resolver::{proto, Error, ResolveOptions};
+use entity_resolver::{proto, Error};
+use entity_resolver_core::ResolveOptions;
 
 use super::output::{to_json_line, Outcome, Sink, Summary};
 use super::read::{parse_document, LineReader};
