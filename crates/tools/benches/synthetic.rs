@@ -11,7 +11,7 @@
 //! The benches on the default table are the root's `cargo bench --bench resolve`.
 
 // The same corpus and timing loop as the root's benches.
-#[path = "../../../benches/common/mod.rs"]
+#[path = "../../core/benches/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

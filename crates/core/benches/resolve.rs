@@ -24,7 +24,7 @@ use common::resolve_all;
 
 /// The benchmark corpus of this repository.
 fn corpus(bytes: usize) -> Vec<String> {
-    common::corpus(Path::new(env!("CARGO_MANIFEST_DIR")), bytes)
+    common::corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."), bytes)
 }
 
 fn resolve_default_table(c: &mut Criterion) {
