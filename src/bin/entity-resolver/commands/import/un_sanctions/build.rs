@@ -80,6 +80,10 @@ pub fn build(
     selected.sort_by(|a, b| a.reference.cmp(&b.reference));
     let mut ambiguous = Vec::new();
 
+    // What the curated records hold, before extensions add to it: only this
+    // says an entry may already be in the table.
+    let curated = claims.clone();
+    let curated_folded = folded.clone();
     // Extensions first: what they add is the curated entity's from then on.
     let mut extensions: BTreeMap<String, Record> = BTreeMap::new();
     for entry in &selected {
@@ -134,7 +138,10 @@ pub fn build(
         let type_name = if record.person { "person" } else { "organization" };
         let same_type: BTreeSet<String> = all_strong_names(&record)
             .flat_map(|name| {
-                [claims.get(&basic_key(name)), folded.get(&folded_key(name))]
+                [
+                    curated.get(&basic_key(name)),
+                    curated_folded.get(&folded_key(name)),
+                ]
             })
             .flatten()
             .flatten()
@@ -246,7 +253,14 @@ fn all_names(record: &Record) -> impl Iterator<Item = &String> {
 fn draft(entry: &Entry) -> Record {
     let person = entry.kind == Kind::Individual;
     let tidy = |name: &str| {
-        if person {
+        // "JUD", "HUA": an entity's short form stays in capitals.
+        let acronym = !person
+            && !name.contains(' ')
+            && (2..=6).contains(&name.chars().count())
+            && name.chars().all(|c| c.is_ascii_uppercase());
+        if acronym {
+            name.to_string()
+        } else if person {
             natural_case(&strip_titles(name))
         } else {
             natural_case(name)
