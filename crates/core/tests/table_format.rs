@@ -41,7 +41,10 @@ fn accepted_records() {
     ];
     for (name, text) in cases {
         let errors = errors_of(text);
-        assert!(errors.is_empty(), "{name}: expected no error, got {errors:?}");
+        assert!(
+            errors.is_empty(),
+            "{name}: expected no error, got {errors:?}"
+        );
     }
 }
 

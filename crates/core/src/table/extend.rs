@@ -48,7 +48,10 @@ pub(super) fn merge_extensions(
             errors.push(
                 TableError::new(
                     &file,
-                    format!("[[extend]] of id {:?}, which is not in the table", extension.id),
+                    format!(
+                        "[[extend]] of id {:?}, which is not in the table",
+                        extension.id
+                    ),
                 )
                 .entity(&extension.id),
             );
@@ -111,4 +114,3 @@ pub(super) fn merge_extensions(
         }
     }
 }
-

@@ -73,4 +73,3 @@ pub(super) fn file_kind(kind: &std::fs::FileType) -> &'static str {
         "not a regular file"
     }
 }
-

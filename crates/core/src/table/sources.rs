@@ -33,10 +33,7 @@ pub(super) fn check_sources(
             errors.push(
                 TableError::new(
                     file,
-                    format!(
-                        "source date {:?} is not YYYY-MM-DD or YYYY-MM",
-                        source.date
-                    ),
+                    format!("source date {:?} is not YYYY-MM-DD or YYYY-MM", source.date),
                 )
                 .entity(id),
             );
@@ -77,4 +74,3 @@ fn plausible_date(date: &str) -> bool {
         }
     }
 }
-

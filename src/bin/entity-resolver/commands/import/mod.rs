@@ -44,7 +44,10 @@ fn table_sources(dir: &Path) -> Result<Vec<(String, String)>, Error> {
     let mut paths: Vec<_> = listing
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .filter(|path| path.file_name().is_some_and(|name| name != UN_SANCTIONS_FILE))
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name != UN_SANCTIONS_FILE)
+        })
         .collect();
     paths.sort();
     paths
@@ -69,10 +72,10 @@ fn un_sanctions_command(args: UnSanctionsArgs) -> Result<ExitCode, Error> {
     let table = AliasTable::from_sources(sources.clone())?;
     let import = un_sanctions::build(&list, &table, &existing)
         .map_err(|message| invalid("--existing", message))?;
-    let list_name = args
-        .list
-        .file_name()
-        .map_or_else(|| args.list.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let list_name = args.list.file_name().map_or_else(
+        || args.list.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let text = un_sanctions::render(&import, &list_name);
 
     // The output must load with the table it was fitted into: a file that
@@ -92,9 +95,17 @@ fn un_sanctions_command(args: UnSanctionsArgs) -> Result<ExitCode, Error> {
     })?;
 
     let count = |f: fn(&un_sanctions::build::Record) -> usize| {
-        import.created.iter().chain(&import.extended).map(f).sum::<usize>()
+        import
+            .created
+            .iter()
+            .chain(&import.extended)
+            .map(f)
+            .sum::<usize>()
     };
-    println!("selected:  {} entries of the list of {}", import.selected, import.date);
+    println!(
+        "selected:  {} entries of the list of {}",
+        import.selected, import.date
+    );
     println!("created:   {} entities", import.created.len());
     println!("extended:  {} entities", import.extended.len());
     for record in &import.extended {

@@ -135,7 +135,11 @@ pub fn build(
         // type holds: most likely the same person or group (then it belongs
         // in the map), or a namesake a curator must tell apart. Either way
         // it is not created, so the table never holds one twice.
-        let type_name = if record.person { "person" } else { "organization" };
+        let type_name = if record.person {
+            "person"
+        } else {
+            "organization"
+        };
         let same_type: BTreeSet<String> = all_strong_names(&record)
             .flat_map(|name| {
                 [
@@ -210,7 +214,9 @@ pub fn build(
             }
         }
         let shared_keys: HashSet<String> = record.ambiguous.iter().map(|n| basic_key(n)).collect();
-        record.aliases.retain(|n| !shared_keys.contains(&basic_key(n)));
+        record
+            .aliases
+            .retain(|n| !shared_keys.contains(&basic_key(n)));
         record.weak.retain(|n| !shared_keys.contains(&basic_key(n)));
     }
 

@@ -95,8 +95,16 @@ fn bracket(inside: &str, names: &mut Names) {
         }
         if !piece.contains(' ')
             && (2..=6).contains(&letters.len())
-            && piece.chars().filter(|c| c.is_alphabetic()).any(char::is_uppercase)
-            && piece.chars().filter(|c| c.is_alphabetic()).filter(|c| c.is_uppercase()).count() >= 2
+            && piece
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .any(char::is_uppercase)
+            && piece
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .filter(|c| c.is_uppercase())
+                .count()
+                >= 2
         {
             names.acronyms.push(piece.to_string());
             continue;
@@ -202,7 +210,12 @@ pub fn slug(name: &str) -> String {
         }
         // Apostrophes and other marks vanish: "Jam'yah" → "jamyah".
     }
-    slug.trim_matches('-').chars().take(100).collect::<String>().trim_end_matches('-').to_string()
+    slug.trim_matches('-')
+        .chars()
+        .take(100)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 fn is_latin(c: char) -> bool {
@@ -229,19 +242,75 @@ mod tests {
     #[test]
     fn splitting_elements() {
         let cases: &[(&str, &str, Names)] = &[
-            ("one name", "Abdul Ghani Baradar", names(&["Abdul Ghani Baradar"], &[], &[])),
-            ("empty previously-listed note", "Ezatullah Haqqani (previously listed as)", names(&["Ezatullah Haqqani"], &[], &[])),
-            ("surname first", "Majeed, Abdul", names(&["Abdul Majeed"], &[], &[])),
-            ("a note after a comma", "Khirullah Said Wali Khairkhwa, born in Kandahar on 01\nJan.1967", names(&["Khirullah Said Wali Khairkhwa"], &[], &[])),
-            ("semicolon list", "Fazel Rahim; Fazil Rahim", names(&["Fazel Rahim", "Fazil Rahim"], &[], &[])),
-            ("arabic with transliterations", "حسن غول (Hassan Ghul; Hassan Gul; Hasan Gul)", names(&["Hassan Ghul", "Hassan Gul", "Hasan Gul"], &["حسن غول"], &[])),
-            ("latin with arabic in brackets", "Abdelali Abou Dher (عبد العالي ابو ذر)", names(&["Abdelali Abou Dher"], &["عبد العالي ابو ذر"], &[])),
-            ("cyrillic original script dropped", "Abubakar (original script: Абубакар)", names(&["Abubakar"], &[], &[])),
-            ("acronym in brackets", "TEHRIK-E TALIBAN PAKISTAN (TTP)", names(&["TEHRIK-E TALIBAN PAKISTAN"], &[], &["TTP"])),
-            ("short form after a slash", "HARAKAT UL-MUJAHIDIN / HUM", names(&["HARAKAT UL-MUJAHIDIN", "HUM"], &[], &[])),
-            ("one-word variant dropped", "Lom-ali Butayev (Butaev)", names(&["Lom-ali Butayev"], &[], &[])),
-            ("a note with numbers dropped", "Abdel Ilah Sabri (false identity related to passport number 434021161)", names(&["Abdel Ilah Sabri"], &[], &[])),
-            ("suffix kept", "Hilarion Santos, III (third)", names(&["Hilarion Santos III"], &[], &[])),
+            (
+                "one name",
+                "Abdul Ghani Baradar",
+                names(&["Abdul Ghani Baradar"], &[], &[]),
+            ),
+            (
+                "empty previously-listed note",
+                "Ezatullah Haqqani (previously listed as)",
+                names(&["Ezatullah Haqqani"], &[], &[]),
+            ),
+            (
+                "surname first",
+                "Majeed, Abdul",
+                names(&["Abdul Majeed"], &[], &[]),
+            ),
+            (
+                "a note after a comma",
+                "Khirullah Said Wali Khairkhwa, born in Kandahar on 01\nJan.1967",
+                names(&["Khirullah Said Wali Khairkhwa"], &[], &[]),
+            ),
+            (
+                "semicolon list",
+                "Fazel Rahim; Fazil Rahim",
+                names(&["Fazel Rahim", "Fazil Rahim"], &[], &[]),
+            ),
+            (
+                "arabic with transliterations",
+                "حسن غول (Hassan Ghul; Hassan Gul; Hasan Gul)",
+                names(
+                    &["Hassan Ghul", "Hassan Gul", "Hasan Gul"],
+                    &["حسن غول"],
+                    &[],
+                ),
+            ),
+            (
+                "latin with arabic in brackets",
+                "Abdelali Abou Dher (عبد العالي ابو ذر)",
+                names(&["Abdelali Abou Dher"], &["عبد العالي ابو ذر"], &[]),
+            ),
+            (
+                "cyrillic original script dropped",
+                "Abubakar (original script: Абубакар)",
+                names(&["Abubakar"], &[], &[]),
+            ),
+            (
+                "acronym in brackets",
+                "TEHRIK-E TALIBAN PAKISTAN (TTP)",
+                names(&["TEHRIK-E TALIBAN PAKISTAN"], &[], &["TTP"]),
+            ),
+            (
+                "short form after a slash",
+                "HARAKAT UL-MUJAHIDIN / HUM",
+                names(&["HARAKAT UL-MUJAHIDIN", "HUM"], &[], &[]),
+            ),
+            (
+                "one-word variant dropped",
+                "Lom-ali Butayev (Butaev)",
+                names(&["Lom-ali Butayev"], &[], &[]),
+            ),
+            (
+                "a note with numbers dropped",
+                "Abdel Ilah Sabri (false identity related to passport number 434021161)",
+                names(&["Abdel Ilah Sabri"], &[], &[]),
+            ),
+            (
+                "suffix kept",
+                "Hilarion Santos, III (third)",
+                names(&["Hilarion Santos III"], &[], &[]),
+            ),
         ];
         for (name, raw, expected) in cases {
             assert_eq!(&split(raw), expected, "{name}");
@@ -252,12 +321,20 @@ mod tests {
     fn names_in_natural_case_without_titles() {
         let cases: &[(&str, &str, &str)] = &[
             ("capitals", "ABDUL GHANI BARADAR", "Abdul Ghani Baradar"),
-            ("article after a first name", "AIMAN MUHAMMED RABI AL-ZAWAHIRI", "Aiman Muhammed Rabi al-Zawahiri"),
+            (
+                "article after a first name",
+                "AIMAN MUHAMMED RABI AL-ZAWAHIRI",
+                "Aiman Muhammed Rabi al-Zawahiri",
+            ),
             ("article first", "AL-QAIDA", "Al-Qaida"),
             ("izafe", "JAISH-I-MOHAMMED", "Jaish-i-Mohammed"),
             ("mixed case kept", "Abd Ur-Rehman", "Abd Ur-Rehman"),
             ("title out", "MAULAWI ABDUL KABIR", "Abdul Kabir"),
-            ("two titles out", "HAJI MULLAH MUHAMMAD ASHRAF", "Muhammad Ashraf"),
+            (
+                "two titles out",
+                "HAJI MULLAH MUHAMMAD ASHRAF",
+                "Muhammad Ashraf",
+            ),
             ("a title and one name kept", "HAFIZ SAEED", "Hafiz Saeed"),
             ("Dr. out", "Dr. Amin Ul-Haq", "Amin Ul-Haq"),
         ];
@@ -269,8 +346,14 @@ mod tests {
     #[test]
     fn ids() {
         assert_eq!(slug("Jaish-i-Mohammed"), "jaish-i-mohammed");
-        assert_eq!(slug("Jam'yah Ta'awun al-Islamia"), "jamyah-taawun-al-islamia");
-        assert_eq!(slug("Al-Haramain: Afghanistan Branch"), "al-haramain-afghanistan-branch");
+        assert_eq!(
+            slug("Jam'yah Ta'awun al-Islamia"),
+            "jamyah-taawun-al-islamia"
+        );
+        assert_eq!(
+            slug("Al-Haramain: Afghanistan Branch"),
+            "al-haramain-afghanistan-branch"
+        );
         assert_eq!(slug("‘Abd al-Rahman"), "abd-al-rahman");
     }
 }

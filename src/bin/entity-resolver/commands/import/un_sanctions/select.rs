@@ -118,14 +118,66 @@ mod tests {
     #[test]
     fn selection_rules() {
         let cases: &[(&str, Entry, Option<&str>)] = &[
-            ("every Taliban entry", entry("Taliban", "TAi.001", "", ""), Some("Taliban list")),
-            ("nationality", entry("Al-Qaida", "QDi.1", "Pakistan", ""), Some("tied to the region")),
-            ("a group in the narrative", entry("Al-Qaida", "QDi.2", "", "Member of Lashkar-e-Tayyiba (QDe.118)."), Some("tied to the region")),
-            ("leader of al-Qaida", entry("Al-Qaida", "QDi.3", "Egypt", "Leader of Al-Qaida (QDe.004). Other."), Some("al-Qaida leadership")),
-            ("leader of another group first", entry("Al-Qaida", "QDi.4", "Libya", "Senior member of LIFG (QDe.011) and member of Al-Qaida (QDe.004)."), None),
-            ("ties to leaders are not leadership", entry("Al-Qaida", "QDi.5", "", "Has ties to numerous senior Al-Qaida (QDe.004) leaders."), None),
-            ("another region", entry("Al-Qaida", "QDi.6", "Mali", "Active in the Sahel."), None),
-            ("another regime", entry("DPRK", "KPi.1", "Pakistan", ""), None),
+            (
+                "every Taliban entry",
+                entry("Taliban", "TAi.001", "", ""),
+                Some("Taliban list"),
+            ),
+            (
+                "nationality",
+                entry("Al-Qaida", "QDi.1", "Pakistan", ""),
+                Some("tied to the region"),
+            ),
+            (
+                "a group in the narrative",
+                entry(
+                    "Al-Qaida",
+                    "QDi.2",
+                    "",
+                    "Member of Lashkar-e-Tayyiba (QDe.118).",
+                ),
+                Some("tied to the region"),
+            ),
+            (
+                "leader of al-Qaida",
+                entry(
+                    "Al-Qaida",
+                    "QDi.3",
+                    "Egypt",
+                    "Leader of Al-Qaida (QDe.004). Other.",
+                ),
+                Some("al-Qaida leadership"),
+            ),
+            (
+                "leader of another group first",
+                entry(
+                    "Al-Qaida",
+                    "QDi.4",
+                    "Libya",
+                    "Senior member of LIFG (QDe.011) and member of Al-Qaida (QDe.004).",
+                ),
+                None,
+            ),
+            (
+                "ties to leaders are not leadership",
+                entry(
+                    "Al-Qaida",
+                    "QDi.5",
+                    "",
+                    "Has ties to numerous senior Al-Qaida (QDe.004) leaders.",
+                ),
+                None,
+            ),
+            (
+                "another region",
+                entry("Al-Qaida", "QDi.6", "Mali", "Active in the Sahel."),
+                None,
+            ),
+            (
+                "another regime",
+                entry("DPRK", "KPi.1", "Pakistan", ""),
+                None,
+            ),
         ];
         for (name, entry, expected) in cases {
             assert_eq!(reason(entry), *expected, "{name}");

@@ -28,7 +28,11 @@ pub fn render(import: &Import, list_file: &str) -> String {
         field(
             &mut out,
             "type",
-            if record.person { "person" } else { "organization" },
+            if record.person {
+                "person"
+            } else {
+                "organization"
+            },
         );
         lists(&mut out, record, true);
         tail(&mut out, record, &import.date, true);
