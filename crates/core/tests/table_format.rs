@@ -117,7 +117,15 @@ fn refused_records_name_file_and_entity() {
             "ext.toml: not valid alias TOML",
         ),
     ];
-    for (name, text, expected) in cases {
+    let many: Vec<String> = (0..999).map(|i| format!("\"Alpha {i}\"")).collect();
+    let too_many = format!("[[extend]]\nid = \"a\"\naliases = [{}]\n", many.join(", "));
+    let mut cases = cases.to_vec();
+    cases.push((
+        "extension past the name limit",
+        &too_many,
+        "ext.toml: entity \"a\": 1001 names once extended",
+    ));
+    for (name, text, expected) in &cases {
         let errors = errors_of(text);
         assert!(
             errors.iter().any(|e| e.starts_with(expected)),

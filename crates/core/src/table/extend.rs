@@ -107,6 +107,26 @@ pub(super) fn merge_extensions(
         add(&mut target.native, extension.native);
         add(&mut target.weak, extension.weak);
         target.external_ids.extend(extension.external_ids);
+        // The limit holds for the merged entity too, whoever added the names.
+        let count = 1
+            + target.aliases.len()
+            + target.acronyms.len()
+            + target.native.len()
+            + target.weak.len()
+            + target.ambiguous.len()
+            + target.not.len();
+        if count > super::MAX_NAMES_PER_ENTITY {
+            errors.push(
+                TableError::new(
+                    &file,
+                    format!(
+                        "{count} names once extended, over the limit of {} names per entity",
+                        super::MAX_NAMES_PER_ENTITY
+                    ),
+                )
+                .entity(&extension.id),
+            );
+        }
         for source in extension.sources {
             if !target.sources.contains(&source) {
                 target.sources.push(source);
