@@ -9,7 +9,7 @@ use entity_resolver_core::lookup::lookup;
 use entity_resolver_core::Index;
 
 /// Share of the import's names whose top Lookup candidate is their entity.
-/// Measured 1.0 (663 of 663 names: 180 primary names, 483 aliases); a name that stops resolving to its own
+/// Measured 1.0 (645 of 645 names: 180 primary names, 465 aliases); a name that stops resolving to its own
 /// entity is a regression (a new curated name shadowing it, or a change in
 /// ranking) to look at, not to absorb.
 const MIN_TOP_SHARE: f64 = 1.0;
@@ -26,6 +26,7 @@ fn every_imported_name_looks_up_to_its_entity() {
     // rates them too vague to identify anyone alone. Shared (`ambiguous`)
     // names are left out: by design they name several entities.
     let mut names: Vec<(String, String)> = Vec::new();
+    let mut weak: Vec<(String, String)> = Vec::new();
     let strings = |record: &toml::Table, key: &str| -> Vec<String> {
         record
             .get(key)
@@ -69,18 +70,33 @@ fn every_imported_name_looks_up_to_its_entity() {
             for alias in strings(record, "aliases") {
                 names.push((id.clone(), alias));
             }
+            for alias in strings(record, "weak") {
+                weak.push((id.clone(), alias));
+            }
         }
     }
-    let mut misses = Vec::new();
-    for (id, name) in &names {
-        let candidates = lookup(&index, name, 5, &[]).unwrap();
-        let top = candidates
-            .first()
-            .map(|c| index.entity_at(c.entity).id.clone());
-        if top.as_deref() != Some(id.as_str()) {
-            misses.push(format!("{name:?} -> {top:?}, expected {id}"));
+    let misses_of = |names: &[(String, String)]| -> Vec<String> {
+        let mut misses = Vec::new();
+        for (id, name) in names {
+            let candidates = lookup(&index, name, 5, &[]).unwrap();
+            let top = candidates
+                .first()
+                .map(|c| index.entity_at(c.entity).id.clone());
+            if top.as_deref() != Some(id.as_str()) {
+                misses.push(format!("{name:?} -> {top:?}, expected {id}"));
+            }
         }
-    }
+        misses
+    };
+    let misses = misses_of(&names);
+    // Weak names (the list's Low a.k.a. and one-word names) are reported,
+    // not held to the floor: several people share an "Abu Mohammed".
+    let weak_misses = misses_of(&weak);
+    println!(
+        "weak names: {} of {} look up to their entity; not: {weak_misses:?}",
+        weak.len() - weak_misses.len(),
+        weak.len()
+    );
     let share = 1.0 - misses.len() as f64 / names.len() as f64;
     println!(
         "{} of {} imported names look up to their entity ({share:.4})",

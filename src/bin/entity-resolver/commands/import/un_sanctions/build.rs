@@ -6,7 +6,7 @@ use entity_resolver_core::normalize::{basic_key, folded_key};
 use entity_resolver_core::AliasTable;
 
 use super::list::{Entry, Kind, List, Quality};
-use super::names::{natural_case, slug, split, strip_titles};
+use super::names::{is_one_word, natural_case, slug, split, strip_titles};
 use super::select;
 
 /// One record to write: a new entity, or an extension of `id`.
@@ -292,7 +292,7 @@ fn draft(entry: &Entry) -> Record {
         let names = split(raw);
         let weak = person && *quality != Quality::Good;
         for name in names.latin.iter().map(|n| tidy(n)) {
-            if weak {
+            if weak || is_one_word(&name) {
                 record.weak.push(name);
             } else {
                 record.aliases.push(name);

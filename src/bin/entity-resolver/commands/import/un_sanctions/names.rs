@@ -4,8 +4,9 @@
 /// Honorifics and titles that precede a name in the list ("MAULAWI RAJAB",
 /// "Haji Gulab Gul"); compared without case and trailing dot.
 pub const TITLES: &[&str] = &[
-    "mullah", "mulla", "molla", "maulavi", "maulvi", "mawlawi", "moulavi", "maulana", "qari",
-    "haji", "hajji", "hadji", "hafiz", "mufti", "sheikh", "shaykh", "sheik", "dr",
+    "mullah", "mulla", "molla", "maulavi", "maulawi", "maulvi", "mawlawi", "mawlavi", "moulavi",
+    "molvi", "maulana", "qari", "haji", "hajji", "hadji", "hafiz", "mufti", "sheikh", "shaykh",
+    "sheik", "dr",
 ];
 
 /// Words that are not names when they stand alone in brackets: the list's
@@ -199,6 +200,32 @@ fn capitalise(word: &str) -> String {
     }
 }
 
+/// One word ("Gurg", "Jamiyat", "Al-Hadid"): a word of the language as
+/// often as a name, too generic to identify anyone alone in news text.
+/// Several hyphenated parts ("Jamaat-e-Ahrar") are a name; an article
+/// ("al-") does not count as a part, since matching folds it away. A short
+/// form in capitals ("LIFG") is an acronym, with its own case rules.
+pub fn is_one_word(name: &str) -> bool {
+    if name.contains(char::is_whitespace) {
+        return false;
+    }
+    let letters = name.chars().filter(|c| c.is_alphabetic()).count();
+    if (2..=6).contains(&letters)
+        && name
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
+    {
+        return false;
+    }
+    let lower = name.to_lowercase();
+    let rest = ["al-", "el-", "al ", "el "]
+        .iter()
+        .find_map(|article| lower.strip_prefix(article))
+        .unwrap_or(&lower);
+    !rest.contains('-')
+}
+
 /// The id of a new entity: its name in lower-case ASCII with hyphens.
 pub fn slug(name: &str) -> String {
     let mut slug = String::new();
@@ -340,6 +367,21 @@ mod tests {
         ];
         for (name, raw, expected) in cases {
             assert_eq!(natural_case(&strip_titles(raw)), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn one_word_names() {
+        let cases: &[(&str, bool)] = &[
+            ("Gurg", true),
+            ("Al-Hadid", true),
+            ("Jamaat-e-Ahrar", false),
+            ("Abdul Haq", false),
+            ("LIFG", false),
+            ("Jit", true),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(is_one_word(name), *expected, "{name}");
         }
     }
 
