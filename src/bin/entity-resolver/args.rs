@@ -66,6 +66,38 @@ pub enum Command {
     Check(CheckArgs),
     /// Score the resolver against a gold annotation.
     Eval(EvalArgs),
+    /// Turn a public list into alias files (see `import un-sanctions --help`).
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import the UN Security Council Consolidated List (XML): the Taliban
+    /// list and the Al-Qaida entries of the region, as new entities and as
+    /// [[extend]] records of entities the table already holds.
+    ///
+    /// Writes DIR/un-sanctions.toml and prints what it created, extended
+    /// and left ambiguous. The output is generated: never edit it by hand.
+    UnSanctions(UnSanctionsArgs),
+}
+
+#[derive(clap::Args)]
+pub struct UnSanctionsArgs {
+    /// The list as the UN publishes it (sc-sanctions.xsd).
+    #[arg(long)]
+    pub list: PathBuf,
+    /// Directory the generated un-sanctions.toml is written to.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Hand-curated map of UN reference numbers to existing entity ids
+    /// (`"QDe.132" = "ttp"`); those entries become [[extend]] records.
+    #[arg(long)]
+    pub existing: Option<PathBuf>,
+    /// The alias table the import must fit into (its un-sanctions.toml,
+    /// an earlier output, is ignored).
+    #[arg(long, default_value = "aliases")]
+    pub aliases: PathBuf,
 }
 
 #[derive(clap::Args)]

@@ -54,5 +54,6 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Lookup(args) => commands::lookup::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::Import(command) => commands::import::run(command),
     }
 }

@@ -1,5 +1,5 @@
 //! Step 2b: fuzzy candidates, for names misspelled beyond what normalisation
-//! folds ("Lashkar-e-Toiba", "Nadeem Ahmed Anjam").
+//! folds ("Lashkar-e-Tiaba", "Nadeem Ahmed Anjam").
 //!
 //! Matching is word by word, behind a candidate index, so its cost does not
 //! grow with the table: the vocabulary of folded name words has a SymSpell

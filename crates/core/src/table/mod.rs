@@ -11,6 +11,13 @@ use crate::error::{Error, Result, TableError};
 use crate::normalize::basic_key;
 use crate::types::EntityType;
 
+mod extend;
+mod read;
+mod sources;
+
+pub use extend::ExtendRecord;
+pub use sources::SourceRecord;
+
 /// Largest alias file read, in bytes. The synthetic table of a million
 /// aliases (`synth-table`, written as files of 50,000 entities) has files of
 /// about 4 MB; 64 MiB leaves room for files ten times as big while an alias
@@ -42,6 +49,8 @@ const DEFAULT_FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/defau
 struct AliasFile {
     #[serde(default)]
     entity: Vec<EntityRecord>,
+    #[serde(default)]
+    extend: Vec<ExtendRecord>,
 }
 
 /// One entity as written in an alias file.
@@ -80,6 +89,10 @@ pub struct EntityRecord {
     pub external_ids: BTreeMap<String, String>,
     #[serde(default)]
     pub notes: String,
+    /// Where the names come from (empty for records written before sources
+    /// were recorded).
+    #[serde(default)]
+    pub sources: Vec<SourceRecord>,
 }
 
 /// A parsed and structurally valid table: every record with the file it came
@@ -114,7 +127,7 @@ impl AliasTable {
             Ok(meta) => {
                 return Err(refused(format!(
                     "not a directory of alias files (it is {})",
-                    file_kind(&meta.file_type())
+                    read::file_kind(&meta.file_type())
                 )))
             }
             Err(error) => return Err(refused(format!("cannot read the alias directory: {error}"))),
@@ -137,7 +150,7 @@ impl AliasTable {
         let mut errors = Vec::new();
         for path in paths {
             let name = path.display().to_string();
-            match read_alias_file(&path, MAX_ALIAS_FILE_BYTES) {
+            match read::read_alias_file(&path, MAX_ALIAS_FILE_BYTES) {
                 Ok(text) => sources.push((name, text)),
                 Err(message) => errors.push(TableError::new(&name, message)),
             }
@@ -168,11 +181,15 @@ impl AliasTable {
             .collect();
         let mut errors = Vec::new();
         let mut entities = Vec::new();
+        let mut extensions = Vec::new();
         for ((file, _), parsed) in sources.iter().zip(parsed) {
             match parsed {
                 Ok(parsed) => {
                     for record in parsed.entity {
                         entities.push((file.clone(), record));
+                    }
+                    for record in parsed.extend {
+                        extensions.push((file.clone(), record));
                     }
                 }
                 Err(error) => errors.push(TableError::new(
@@ -207,6 +224,7 @@ impl AliasTable {
                 ),
             }
         }
+        extend::merge_extensions(&mut entities, extensions, &mut errors);
         for (file, record) in &entities {
             for related in &record.related {
                 if !first_file_of_id.contains_key(related) {
@@ -239,78 +257,6 @@ impl AliasTable {
     }
 }
 
-/// The text of one alias file, or why it cannot be read. Only a regular
-/// file (or a symlink to one) is opened: opening a FIFO blocks until a
-/// writer comes, and a device such as `/dev/zero` never ends. The type is
-/// checked before opening and again on the open file, and at most
-/// `limit` bytes are read whatever the size said.
-fn read_alias_file(path: &Path, limit: u64) -> std::result::Result<String, String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(|error| format!("cannot read: {error}"))?;
-    let regular = |meta: &std::fs::Metadata| -> std::result::Result<(), String> {
-        if !meta.is_file() {
-            return Err(format!(
-                "not a regular file (it is {}); alias files must be regular files",
-                file_kind(&meta.file_type())
-            ));
-        }
-        if meta.len() > limit {
-            return Err(format!(
-                "{} bytes, over the limit of {limit} bytes for one alias file",
-                meta.len()
-            ));
-        }
-        Ok(())
-    };
-    regular(&meta)?;
-    let file = std::fs::File::open(path).map_err(|error| format!("cannot read: {error}"))?;
-    // Replaced between the check and the open: check what was opened.
-    regular(
-        &file
-            .metadata()
-            .map_err(|error| format!("cannot read: {error}"))?,
-    )?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| format!("cannot read: {error}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "grew past the limit of {limit} bytes for one alias file while being read"
-        ));
-    }
-    String::from_utf8(bytes).map_err(|error| format!("not UTF-8 text: {error}"))
-}
-
-/// What kind of file this is, for an error message.
-fn file_kind(kind: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() {
-            return "a character device";
-        }
-        if kind.is_block_device() {
-            return "a block device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    if kind.is_dir() {
-        "a directory"
-    } else if kind.is_symlink() {
-        "a symlink"
-    } else if kind.is_file() {
-        "a regular file"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// A character that has no place in a name: C0 and C1 controls (ESC, BEL,
 /// newline, DEL) and the bidirectional overrides, embeddings, isolates and
 /// marks that make a name display differently from what it matches (U+202E
@@ -324,7 +270,7 @@ pub fn is_forbidden_in_name(c: char) -> bool {
         )
 }
 
-fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>) {
+pub(super) fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>) {
     let id = record.id.as_str();
     if id.trim().is_empty() {
         errors.push(TableError::new(file, "entity with an empty id").entity(&record.name));
@@ -437,6 +383,7 @@ fn check_record(file: &str, record: &EntityRecord, errors: &mut Vec<TableError>)
             }
         }
     }
+    sources::check_sources(file, id, &record.sources, errors);
     for acronym in &record.acronyms {
         if acronym.chars().any(char::is_lowercase) {
             errors.push(

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod check;
 pub mod eval;
+pub mod import;
 pub mod lookup;
 pub mod reload;
 pub mod resolve;

@@ -1,0 +1,316 @@
+//! Selected entries to table records, fitted into the existing table.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use entity_resolver_core::normalize::{basic_key, folded_key};
+use entity_resolver_core::AliasTable;
+
+use super::list::{Entry, Kind, List, Quality};
+use super::names::{is_one_word, natural_case, slug, split, strip_titles};
+use super::select;
+
+/// One record to write: a new entity, or an extension of `id`.
+#[derive(Debug, Default, Clone)]
+pub struct Record {
+    pub references: Vec<String>,
+    pub id: String,
+    pub name: String,
+    pub person: bool,
+    pub aliases: Vec<String>,
+    pub acronyms: Vec<String>,
+    pub native: Vec<String>,
+    pub weak: Vec<String>,
+    pub ambiguous: Vec<String>,
+}
+
+pub struct Import {
+    pub date: String,
+    pub selected: usize,
+    pub created: Vec<Record>,
+    pub extended: Vec<Record>,
+    /// What was left out, one line each, for a curator to read.
+    pub ambiguous: Vec<String>,
+}
+
+/// `existing` maps reference numbers to ids of `table`.
+pub fn build(
+    list: &List,
+    table: &AliasTable,
+    existing: &BTreeMap<String, String>,
+) -> Result<Import, String> {
+    let mut claims: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut ids: HashSet<String> = HashSet::new();
+    let mut types: HashMap<String, String> = HashMap::new();
+    // Spellings that differ only by transliteration ("Hasan"/"Hassan")
+    // find candidates too: the index would match them to the curated one.
+    let mut folded: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (_, record, _) in &table.entities {
+        ids.insert(record.id.clone());
+        types.insert(record.id.clone(), record.type_name.clone());
+        let names = std::iter::once(&record.name)
+            .chain(&record.aliases)
+            .chain(&record.acronyms)
+            .chain(&record.native)
+            .chain(&record.weak)
+            .chain(&record.ambiguous);
+        for name in names {
+            claims
+                .entry(basic_key(name))
+                .or_default()
+                .insert(record.id.clone());
+            folded
+                .entry(folded_key(name))
+                .or_default()
+                .insert(record.id.clone());
+        }
+    }
+    for (reference, id) in existing {
+        if !ids.contains(id) {
+            return Err(format!(
+                "the existing map sends {reference} to {id:?}, which is not in the table"
+            ));
+        }
+    }
+
+    let mut selected: Vec<&Entry> = list
+        .entries
+        .iter()
+        .filter(|entry| select::reason(entry).is_some())
+        .collect();
+    selected.sort_by(|a, b| a.reference.cmp(&b.reference));
+    let mut ambiguous = Vec::new();
+
+    // What the curated records hold, before extensions add to it: only this
+    // says an entry may already be in the table.
+    let curated = claims.clone();
+    let curated_folded = folded.clone();
+    // Extensions first: what they add is the curated entity's from then on.
+    let mut extensions: BTreeMap<String, Record> = BTreeMap::new();
+    for entry in &selected {
+        let Some(id) = existing.get(&entry.reference) else {
+            continue;
+        };
+        let draft = draft(entry);
+        let record = extensions.entry(id.clone()).or_insert_with(|| Record {
+            id: id.clone(),
+            person: draft.person,
+            ..Record::default()
+        });
+        record.references.push(entry.reference.clone());
+        // The list's primary name is one more alias of the curated entity.
+        let names = std::iter::once((&draft.name, Slot::Alias))
+            .chain(draft.aliases.iter().map(|n| (n, Slot::Alias)))
+            .chain(draft.acronyms.iter().map(|n| (n, Slot::Alias)))
+            .chain(draft.native.iter().map(|n| (n, Slot::Native)))
+            .chain(draft.weak.iter().map(|n| (n, Slot::Weak)));
+        for (name, slot) in names {
+            let holders = claims.entry(basic_key(name)).or_default();
+            if holders.contains(id) {
+                continue;
+            }
+            if !holders.is_empty() {
+                ambiguous.push(format!(
+                    "{} {name:?}: also a name of {}; left out of the extension of {id}",
+                    entry.reference,
+                    join(holders)
+                ));
+                continue;
+            }
+            holders.insert(id.clone());
+            match slot {
+                Slot::Alias => record.aliases.push(name.clone()),
+                Slot::Native => record.native.push(name.clone()),
+                Slot::Weak => record.weak.push(name.clone()),
+            }
+        }
+    }
+
+    let mut created = Vec::new();
+    for entry in &selected {
+        if existing.contains_key(&entry.reference) {
+            continue;
+        }
+        let mut record = draft(entry);
+        // A strong name of this entry that a curated entity of the same
+        // type holds: most likely the same person or group (then it belongs
+        // in the map), or a namesake a curator must tell apart. Either way
+        // it is not created, so the table never holds one twice.
+        let type_name = if record.person {
+            "person"
+        } else {
+            "organization"
+        };
+        let same_type: BTreeSet<String> = all_strong_names(&record)
+            .flat_map(|name| {
+                [
+                    curated.get(&basic_key(name)),
+                    curated_folded.get(&folded_key(name)),
+                ]
+            })
+            .flatten()
+            .flatten()
+            .filter(|id| types.get(*id).is_some_and(|t| t == type_name))
+            .cloned()
+            .collect();
+        if !same_type.is_empty() {
+            ambiguous.push(format!(
+                "{} {:?}: not created, a name of it is held by {} (the same? then map it in --existing)",
+                entry.reference,
+                record.name,
+                join(&same_type)
+            ));
+            continue;
+        }
+        if let Some(holders) = claims.get(&basic_key(&record.name)) {
+            ambiguous.push(format!(
+                "{} {:?}: not created, its name is held by {}",
+                entry.reference,
+                record.name,
+                join(holders)
+            ));
+            continue;
+        }
+        let reference = entry.reference.clone();
+        let mut keep = |name: &String| match claims.get(&basic_key(name)) {
+            Some(holders) => {
+                ambiguous.push(format!(
+                    "{reference} {name:?}: also a name of {}; left out",
+                    join(holders)
+                ));
+                false
+            }
+            None => true,
+        };
+        record.aliases.retain(&mut keep);
+        record.acronyms.retain(&mut keep);
+        record.native.retain(&mut keep);
+        record.weak.retain(&mut keep);
+        let mut id = slug(&record.name);
+        if ids.contains(&id) {
+            id = format!("{id}-{}", slug(&entry.reference));
+        }
+        ids.insert(id.clone());
+        record.id = id;
+        created.push(record);
+    }
+
+    // Names two new entities share: both keep them, as `ambiguous`.
+    let mut holders: HashMap<String, usize> = HashMap::new();
+    for record in &created {
+        let keys: HashSet<String> = all_names(record).map(|n| basic_key(n)).collect();
+        for key in keys {
+            *holders.entry(key).or_default() += 1;
+        }
+    }
+    for record in &mut created {
+        let shared: Vec<String> = all_names(record)
+            .filter(|name| holders[&basic_key(name)] > 1)
+            .cloned()
+            .collect();
+        let mut seen = HashSet::new();
+        for name in shared {
+            if seen.insert(basic_key(&name)) {
+                record.ambiguous.push(name);
+            }
+        }
+        let shared_keys: HashSet<String> = record.ambiguous.iter().map(|n| basic_key(n)).collect();
+        record
+            .aliases
+            .retain(|n| !shared_keys.contains(&basic_key(n)));
+        record.weak.retain(|n| !shared_keys.contains(&basic_key(n)));
+    }
+
+    Ok(Import {
+        date: list.date.clone(),
+        selected: selected.len(),
+        created,
+        extended: extensions.into_values().collect(),
+        ambiguous,
+    })
+}
+
+enum Slot {
+    Alias,
+    Native,
+    Weak,
+}
+
+fn join(ids: &BTreeSet<String>) -> String {
+    ids.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+fn all_strong_names(record: &Record) -> impl Iterator<Item = &String> {
+    std::iter::once(&record.name)
+        .chain(&record.aliases)
+        .chain(&record.acronyms)
+        .chain(&record.native)
+}
+
+fn all_names(record: &Record) -> impl Iterator<Item = &String> {
+    std::iter::once(&record.name)
+        .chain(&record.aliases)
+        .chain(&record.acronyms)
+        .chain(&record.native)
+        .chain(&record.weak)
+}
+
+/// One entry's names, before it is fitted into the table; each name once
+/// (by the key the index matches it under), in the strongest list.
+fn draft(entry: &Entry) -> Record {
+    let person = entry.kind == Kind::Individual;
+    let tidy = |name: &str| {
+        // "JUD", "HUA": an entity's short form stays in capitals.
+        let acronym = !person
+            && !name.contains(' ')
+            && (2..=6).contains(&name.chars().count())
+            && name.chars().all(|c| c.is_ascii_uppercase());
+        if acronym {
+            name.to_string()
+        } else if person {
+            natural_case(&strip_titles(name))
+        } else {
+            natural_case(name)
+        }
+    };
+    let mut record = Record {
+        references: vec![entry.reference.clone()],
+        person,
+        ..Record::default()
+    };
+    let primary = split(&entry.name_parts.join(" "));
+    let mut latin = primary.latin.iter().map(|n| tidy(n));
+    record.name = latin.next().unwrap_or_else(|| entry.reference.clone());
+    record.aliases.extend(latin);
+    record.acronyms.extend(primary.acronyms);
+    record.native.extend(primary.native);
+    if entry.original_script.chars().any(|c| {
+        matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+    }) {
+        record.native.push(entry.original_script.clone());
+    }
+    for (quality, raw) in &entry.aliases {
+        let names = split(raw);
+        let weak = person && *quality != Quality::Good;
+        for name in names.latin.iter().map(|n| tidy(n)) {
+            if weak || is_one_word(&name) {
+                record.weak.push(name);
+            } else {
+                record.aliases.push(name);
+            }
+        }
+        record.acronyms.extend(names.acronyms);
+        record.native.extend(names.native);
+    }
+    // Each key once, the first list that has it wins (aliases before weak).
+    let mut seen: HashSet<String> = HashSet::new();
+    seen.insert(basic_key(&record.name));
+    let mut once = |name: &String| {
+        let key = basic_key(name);
+        !key.is_empty() && seen.insert(key)
+    };
+    record.aliases.retain(&mut once);
+    record.acronyms.retain(&mut once);
+    record.native.retain(&mut once);
+    record.weak.retain(&mut once);
+    record
+}
