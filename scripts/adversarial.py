@@ -19,7 +19,6 @@ full size, so the worst-case figures are the same in both forms.
 import argparse
 import json
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -97,14 +96,12 @@ class Server:
             command += ["--aliases", str(aliases)]
         if token:
             command += ["--admin-token-file", str(token)]
-
-        def limit_files():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.process = subprocess.Popen(
-            command, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=limit_files
-        )
+        if nofile:
+            # Through the shell, not a preexec_fn: forking this process (which
+            # runs gRPC's threads) to run Python in the child broke the
+            # child's start now and then.
+            command = ["sh", "-c", f'ulimit -n {int(nofile)} && exec "$@"', "sh", *command]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         self.target = f"127.0.0.1:{self.port}"
         self.channel = channel(self.target)
         self.stub = pb_grpc.EntityResolverServiceStub(self.channel)
