@@ -145,6 +145,15 @@ pub fn entity_to_proto(index: &Index, entity: u32) -> proto::Entity {
         tags: record.tags.clone(),
         external_ids: record.external_ids.clone().into_iter().collect(),
         notes: record.notes.clone(),
+        sources: record
+            .sources
+            .iter()
+            .map(|source| proto::Source {
+                source: source.source.clone(),
+                date: source.date.clone(),
+                url: source.url.clone().unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 

@@ -63,6 +63,23 @@ async fn get_entity() -> TestResult {
             .into_iter()
             .collect::<HashMap<_, _>>()
     );
+    // Provenance comes through whole: the curated record's and the UN
+    // list's (merged by its extension record).
+    let sources: Vec<(String, String, String)> = ttp
+        .sources
+        .iter()
+        .map(|s| (s.source.clone(), s.date.clone(), s.url.clone()))
+        .collect();
+    let expected: Vec<(String, String, String)> = record
+        .sources
+        .iter()
+        .map(|s| {
+            let url = s.url.clone().unwrap_or_default();
+            (s.source.clone(), s.date.clone(), url)
+        })
+        .collect();
+    assert!(!sources.is_empty());
+    assert_eq!(sources, expected);
 
     let isis_k = client
         .get_entity(GetEntityRequest {

@@ -12,11 +12,13 @@ use crate::types::EntityType;
 mod aliases;
 pub mod fuzzy;
 mod patterns;
+mod summary;
 
 pub use aliases::spelling_variants;
 use aliases::{aliases_of, check_collisions};
 use fuzzy::FuzzyIndex;
 pub use patterns::{PatternSet, WordTrie};
+pub use summary::{NativeShare, PlacesOfCountry, Summary};
 
 /// One entity of the index.
 #[derive(Debug, Clone)]
@@ -39,7 +41,7 @@ impl serde::Serialize for Entity {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let record = &self.record;
-        let mut entity = serializer.serialize_struct("Entity", 9)?;
+        let mut entity = serializer.serialize_struct("Entity", 10)?;
         entity.serialize_field("id", &self.id)?;
         entity.serialize_field("canonical_name", &self.name)?;
         entity.serialize_field("type", &self.entity_type)?;
@@ -49,6 +51,7 @@ impl serde::Serialize for Entity {
         entity.serialize_field("tags", &record.tags)?;
         entity.serialize_field("external_ids", &record.external_ids)?;
         entity.serialize_field("notes", &record.notes)?;
+        entity.serialize_field("sources", &record.sources)?;
         entity.end()
     }
 }
@@ -155,17 +158,6 @@ pub struct EntityPage {
     pub total: usize,
     /// Whether entities follow this page.
     pub more: bool,
-}
-
-/// Summary figures of an index, as `check` prints them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
-    pub entities: usize,
-    pub aliases: usize,
-    pub by_type: Vec<(EntityType, usize)>,
-    pub basic_keys: usize,
-    pub folded_keys: usize,
-    pub vocabulary: usize,
 }
 
 impl Index {
@@ -365,23 +357,6 @@ impl Index {
             total: matching.len(),
         }
     }
-
-    pub fn summary(&self) -> Summary {
-        let mut by_type: HashMap<EntityType, usize> = HashMap::new();
-        for entity in &self.entities {
-            *by_type.entry(entity.entity_type).or_default() += 1;
-        }
-        let mut by_type: Vec<(EntityType, usize)> = by_type.into_iter().collect();
-        by_type.sort();
-        Summary {
-            entities: self.entities.len(),
-            aliases: self.aliases.len(),
-            by_type,
-            basic_keys: self.basic.keys.len(),
-            folded_keys: self.folded.keys.len(),
-            vocabulary: self.fuzzy.vocabulary_len(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -431,6 +406,7 @@ mod tests {
                 "id",
                 "native_names",
                 "notes",
+                "sources",
                 "tags",
                 "type"
             ]

@@ -1,19 +1,19 @@
 //! Provenance of a record: which published source its names come from, and
 //! when.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::TableError;
 
 /// Where a record's names come from: a published source and its date.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRecord {
     pub source: String,
     /// `YYYY-MM-DD` or `YYYY-MM`: lists and pages are dated, often only to
     /// the month.
     pub date: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 

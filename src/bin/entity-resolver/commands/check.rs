@@ -6,6 +6,10 @@ use entity_resolver::Error;
 
 use crate::args::{CheckArgs, LogFormat};
 
+/// Enough lines to read in a terminal; the long tail is summed up.
+const SOURCES_SHOWN: usize = 15;
+const PLACE_COUNTRIES_SHOWN: usize = 8;
+
 pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     // RUST_LOG=entity_resolver=debug shows the time of each phase.
     super::init_tracing(LogFormat::Text);
@@ -17,6 +21,35 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
     println!("  entities:   {}", summary.entities);
     for (entity_type, count) in summary.by_type {
         println!("    {:<13} {count}", entity_type.as_str());
+    }
+    println!("  with a native (Arabic-script) name:");
+    for (entity_type, share) in &summary.native_by_type {
+        println!(
+            "    {:<13} {:>5} of {:<5} {:5.1}%",
+            entity_type.as_str(),
+            share.with_native,
+            share.total,
+            share.percent()
+        );
+    }
+    println!("  places by country (locations linked to a country through `related`):");
+    for country in summary.places_by_country.iter().take(PLACE_COUNTRIES_SHOWN) {
+        println!(
+            "    {:<13} {:>5} places, {:5.1}% with a native name",
+            country.country_id,
+            country.places.total,
+            country.places.percent()
+        );
+    }
+    println!("  by source (an entity counts once for each of its sources):");
+    for (source, count) in summary.by_source.iter().take(SOURCES_SHOWN) {
+        let source = source.as_deref().unwrap_or("(no source recorded)");
+        println!("    {count:>5}  {source}");
+    }
+    if summary.by_source.len() > SOURCES_SHOWN {
+        let rest = &summary.by_source[SOURCES_SHOWN..];
+        let entities: usize = rest.iter().map(|(_, count)| count).sum();
+        println!("    {entities:>5}  ... in {} more sources", rest.len());
     }
     println!("  aliases:    {}", summary.aliases);
     println!(

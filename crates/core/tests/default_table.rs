@@ -1,0 +1,72 @@
+//! The default table as a whole (issue 13): every entity says where its
+//! names come from, every name a curator wrote finds its own entity first,
+//! and the places of Afghanistan and Pakistan carry their Arabic-script names.
+
+use std::collections::HashSet;
+
+use entity_resolver_core::lookup::lookup;
+use entity_resolver_core::{AliasTable, Index};
+
+fn default_index() -> Index {
+    Index::from_table(AliasTable::embedded().expect("the default table is valid")).unwrap()
+}
+
+#[test]
+fn every_entity_records_a_source_and_its_date() {
+    let index = default_index();
+    let without: Vec<&str> = index
+        .entities()
+        .iter()
+        .filter(|entity| {
+            !entity
+                .record
+                .sources
+                .iter()
+                .any(|s| !s.source.trim().is_empty() && !s.date.is_empty())
+        })
+        .map(|entity| entity.id.as_str())
+        .collect();
+    assert!(without.is_empty(), "entities without a source: {without:?}");
+}
+
+/// Canonical names and plain aliases of every entity: the top Lookup
+/// candidate is the entity itself. Names some entity lists as `ambiguous`
+/// are left out (they name several entities by design), and so are weak
+/// ones (too generic alone).
+#[test]
+fn every_name_looks_up_to_its_own_entity() {
+    let index = default_index();
+    let shared: HashSet<String> = index
+        .entities()
+        .iter()
+        .flat_map(|entity| entity.record.ambiguous.iter())
+        .map(|name| name.to_lowercase())
+        .collect();
+    let mut checked = 0;
+    let mut misses = Vec::new();
+    for entity in index.entities() {
+        let names = std::iter::once(&entity.record.name).chain(&entity.record.aliases);
+        for name in names {
+            if shared.contains(&name.to_lowercase()) {
+                continue;
+            }
+            checked += 1;
+            let candidates = lookup(&index, name, 3, &[]).unwrap();
+            let top = candidates
+                .first()
+                .map(|c| index.entity_at(c.entity).id.as_str());
+            if top != Some(entity.id.as_str()) {
+                misses.push(format!("{name:?} -> {top:?}, expected {}", entity.id));
+            }
+        }
+    }
+    println!(
+        "{} of {checked} names look up to their entity",
+        checked - misses.len()
+    );
+    assert!(
+        misses.is_empty(),
+        "{} names miss: {misses:#?}",
+        misses.len()
+    );
+}
