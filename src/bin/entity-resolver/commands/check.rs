@@ -57,7 +57,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Error> {
         summary.basic_keys, summary.folded_keys
     );
     println!("  vocabulary: {} words", summary.vocabulary);
-    println!("  loaded in:  {load_seconds:.2} s (read, parse, check, compile)");
+    println!("  loaded in:  {load_seconds:.3} s (read, parse, check, compile)");
     // The process ends here: handing millions of small allocations
     // back one by one would only add seconds to every check.
     std::mem::forget(index);
