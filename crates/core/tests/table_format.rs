@@ -113,8 +113,13 @@ fn refused_records_name_file_and_entity() {
         ),
         (
             "extension with an unknown field",
-            "[[extend]]\nid = \"a\"\nacronyms = [\"AG\"]\n",
+            "[[extend]]\nid = \"a\"\ntags = [\"x\"]\n",
             "ext.toml: not valid alias TOML",
+        ),
+        (
+            "extension with a lower-case acronym",
+            "[[extend]]\nid = \"a\"\nacronyms = [\"ag\"]\n",
+            "ext.toml: entity \"a\"",
         ),
     ];
     let many: Vec<String> = (0..999).map(|i| format!("\"Alpha {i}\"")).collect();
@@ -142,11 +147,20 @@ fn an_alias_another_entity_claims_goes_through_the_ambiguity_rules() {
         errors.iter().any(|e| e.contains("Beta Group")),
         "expected the shared alias to be refused, got {errors:?}"
     );
+    // A new entity in another file that shares Alpha's alias: accepted once
+    // the extension marks the name shared on Alpha's side too.
+    let namesake = "[[entity]]\nid = \"c\"\nname = \"Gamma Group\"\ntype = \"organization\"\nambiguous = [\"Alpha Front\"]\n";
+    assert!(
+        !errors_of(namesake).is_empty(),
+        "one-sided sharing is refused"
+    );
+    let both = format!("{namesake}\n[[extend]]\nid = \"a\"\nambiguous = [\"Alpha Front\"]\n");
+    assert_eq!(errors_of(&both), Vec::<String>::new());
 }
 
 #[test]
 fn an_extension_adds_its_names_ids_and_sources() {
-    let ext = "[[extend]]\nid = \"a\"\naliases = [\"Alpha Movement\", \"Alpha Front\"]\nweak = [\"Alphas\"]\nnative = [\"الفا\"]\nexternal_ids = { un_sc = \"QDe.001\" }\nsources = [{ source = \"UN list\", date = \"2024-09-26\" }]\n";
+    let ext = "[[extend]]\nid = \"a\"\naliases = [\"Alpha Movement\", \"Alpha Front\"]\nweak = [\"Alphas\"]\nacronyms = [\"AM\"]\nambiguous = [\"The Front\"]\nnot = [\"Alphan\"]\nnative = [\"الفا\"]\nexternal_ids = { un_sc = \"QDe.001\" }\nsources = [{ source = \"UN list\", date = \"2024-09-26\" }]\n";
     let table = AliasTable::from_sources([
         ("base.toml".to_string(), BASE.to_string()),
         ("ext.toml".to_string(), ext.to_string()),
@@ -162,6 +176,9 @@ fn an_extension_adds_its_names_ids_and_sources() {
     assert_eq!(table.entities.len(), 2);
     assert_eq!(record.aliases, ["Alpha Front", "Alpha Movement"]);
     assert_eq!(record.weak, ["Alphas"]);
+    assert_eq!(record.acronyms, ["AM"]);
+    assert_eq!(record.ambiguous, ["The Front"]);
+    assert_eq!(record.not, ["Alphan"]);
     assert_eq!(record.native, ["الفا"]);
     assert_eq!(record.external_ids["un_sc"], "QDe.001");
     assert_eq!(record.external_ids["wikidata"], "Q1");

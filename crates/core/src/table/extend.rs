@@ -18,9 +18,18 @@ pub struct ExtendRecord {
     #[serde(default)]
     pub aliases: Vec<String>,
     #[serde(default)]
+    pub acronyms: Vec<String>,
+    #[serde(default)]
     pub native: Vec<String>,
     #[serde(default)]
     pub weak: Vec<String>,
+    /// Names shared with an entity of another file: both sides list them,
+    /// so a file that adds a namesake can mark the name on the entity it
+    /// does not own.
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
+    #[serde(default)]
+    pub not: Vec<String>,
     #[serde(default)]
     pub external_ids: BTreeMap<String, String>,
     #[serde(default)]
@@ -65,11 +74,11 @@ pub(super) fn merge_extensions(
             name: target.name.clone(),
             type_name: target.type_name.clone(),
             aliases: extension.aliases.clone(),
-            acronyms: Vec::new(),
+            acronyms: extension.acronyms.clone(),
             native: extension.native.clone(),
             weak: extension.weak.clone(),
-            ambiguous: Vec::new(),
-            not: Vec::new(),
+            ambiguous: extension.ambiguous.clone(),
+            not: extension.not.clone(),
             tags: Vec::new(),
             related: Vec::new(),
             external_ids: extension.external_ids.clone(),
@@ -104,8 +113,11 @@ pub(super) fn merge_extensions(
             }
         };
         add(&mut target.aliases, extension.aliases);
+        add(&mut target.acronyms, extension.acronyms);
         add(&mut target.native, extension.native);
         add(&mut target.weak, extension.weak);
+        add(&mut target.ambiguous, extension.ambiguous);
+        add(&mut target.not, extension.not);
         target.external_ids.extend(extension.external_ids);
         // The limit holds for the merged entity too, whoever added the names.
         let count = 1
