@@ -41,7 +41,7 @@ def resolve(binary, corpus, aliases):
         with open(source, "w", encoding="utf-8") as out:
             for name, text in texts.items():
                 out.write(json.dumps({"id": name, "text": text}, ensure_ascii=False) + "\n")
-        command = [str(binary), "batch", "--input", str(source), "--output", "-"]
+        command = [str(binary), "batch", "--input", str(source)]
         if aliases:
             command += ["--aliases", str(aliases)]
         output = subprocess.run(command, check=True, capture_output=True, text=True).stdout

@@ -211,6 +211,41 @@ fn varied_input() -> String {
 }
 
 #[test]
+fn batch_reads_and_writes_the_standard_streams_for_a_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = "{\"id\": \"a\", \"text\": \"The TTP attacked.\"}\n";
+    // (args, what must be on stdout): absent and "-" mean the same.
+    let cases: [&[&str]; 3] = [
+        &["batch"],
+        &["batch", "--input", "-", "--output", "-"],
+        &["batch", "--output", "-"],
+    ];
+    for args in cases {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_entity-resolver"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                child.stdin.take().unwrap().write_all(input.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert!(
+            stdout(&output).contains("\"entity_id\":\"ttp\""),
+            "{args:?}"
+        );
+        assert!(
+            !dir.path().join("-").exists(),
+            "{args:?} wrote a file named -"
+        );
+    }
+}
+
+#[test]
 fn batch_over_a_server_prints_what_batch_in_process_prints() {
     let server = Server::start(Limits::default());
     let input = varied_input();

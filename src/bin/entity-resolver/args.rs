@@ -294,10 +294,10 @@ pub struct BatchArgs {
     /// Alias table directory (in process only; a server uses its own).
     #[arg(long, conflicts_with = "server")]
     pub aliases: Option<PathBuf>,
-    /// Input file; standard input when absent.
+    /// Input file; standard input when absent or "-".
     #[arg(long)]
     pub input: Option<PathBuf>,
-    /// Output file; standard output when absent.
+    /// Output file; standard output when absent or "-".
     #[arg(long)]
     pub output: Option<PathBuf>,
     /// Skip malformed or refused lines (reported on stderr with their

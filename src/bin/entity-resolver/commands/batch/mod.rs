@@ -14,6 +14,7 @@ mod read;
 mod remote;
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -46,7 +47,9 @@ pub fn run(args: BatchArgs) -> Result<ExitCode, Error> {
             args.aliases.as_deref(),
         )?))),
     };
-    let (reader, input_size): (Box<dyn BufRead + Send>, Option<u64>) = match &args.input {
+    // "-" is the standard stream, as for most Unix tools.
+    let named = |path: &Option<PathBuf>| path.clone().filter(|p| p.as_os_str() != "-");
+    let (reader, input_size): (Box<dyn BufRead + Send>, Option<u64>) = match named(&args.input) {
         Some(path) => {
             let file = std::fs::File::open(path).map_err(io_error(&input_name))?;
             let size = file
@@ -58,7 +61,7 @@ pub fn run(args: BatchArgs) -> Result<ExitCode, Error> {
         }
         None => (Box::new(BufReader::new(std::io::stdin())), None),
     };
-    let writer: Box<dyn Write + Send> = match &args.output {
+    let writer: Box<dyn Write + Send> = match named(&args.output) {
         Some(path) => Box::new(BufWriter::with_capacity(
             1 << 16,
             std::fs::File::create(path).map_err(io_error(&output_name))?,
