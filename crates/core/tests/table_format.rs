@@ -185,3 +185,21 @@ fn an_extension_adds_its_names_ids_and_sources() {
     assert_eq!(record.sources.len(), 1);
     assert_eq!(record.sources[0].date, "2024-09-26");
 }
+
+#[test]
+fn a_generated_file_can_be_fitted_into_curated_files_that_extend_it() {
+    // The curated file extends "c", which only the generated file defines.
+    let curated = format!("{BASE}\n[[extend]]\nid = \"c\"\naliases = [\"Gamma Front\"]\n");
+    let sources = || [("base.toml".to_string(), curated.clone())];
+    assert!(AliasTable::from_sources(sources()).is_err());
+    let fitted = AliasTable::from_sources_without_dangling_extensions(sources()).expect("fits");
+    assert_eq!(fitted.entities.len(), 2);
+    let generated = "[[entity]]\nid = \"c\"\nname = \"Gamma Group\"\ntype = \"organization\"\n";
+    let whole = AliasTable::from_sources([
+        ("base.toml".to_string(), curated.clone()),
+        ("gen.toml".to_string(), generated.to_string()),
+    ])
+    .expect("the whole table loads");
+    let (_, gamma, _) = whole.entities.iter().find(|(_, r, _)| r.id == "c").unwrap();
+    assert_eq!(gamma.aliases, ["Gamma Front"]);
+}

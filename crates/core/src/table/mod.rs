@@ -172,6 +172,22 @@ impl AliasTable {
 
     /// Parses and checks named TOML sources; all problems are reported at once.
     pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        Self::parse(sources, false)
+    }
+
+    /// As `from_sources`, but an `[[extend]]` of an id that no source
+    /// defines is left out instead of refused: the curated files a generated
+    /// file is fitted into may extend the entities that file will create.
+    pub fn from_sources_without_dangling_extensions(
+        sources: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self> {
+        Self::parse(sources, true)
+    }
+
+    fn parse(
+        sources: impl IntoIterator<Item = (String, String)>,
+        skip_dangling_extensions: bool,
+    ) -> Result<Self> {
         use rayon::prelude::*;
         let sources: Vec<(String, String)> = sources.into_iter().collect();
         // Big tables come as many files: parse them on all cores.
@@ -224,6 +240,14 @@ impl AliasTable {
                 ),
             }
         }
+        let extensions = if skip_dangling_extensions {
+            extensions
+                .into_iter()
+                .filter(|(_, extension)| first_file_of_id.contains_key(&extension.id))
+                .collect()
+        } else {
+            extensions
+        };
         extend::merge_extensions(&mut entities, extensions, &mut errors);
         for (file, record) in &entities {
             for related in &record.related {

@@ -69,7 +69,9 @@ fn un_sanctions_command(args: UnSanctionsArgs) -> Result<ExitCode, Error> {
         None => BTreeMap::new(),
     };
     let sources = table_sources(&args.aliases)?;
-    let table = AliasTable::from_sources(sources.clone())?;
+    // Curated files may extend entities this import creates: those
+    // extensions wait for the output, with which the table is checked whole.
+    let table = AliasTable::from_sources_without_dangling_extensions(sources.clone())?;
     let import = un_sanctions::build(&list, &table, &existing)
         .map_err(|message| invalid("--existing", message))?;
     let resembling = resemblances(&import, Index::from_table(table)?)?;

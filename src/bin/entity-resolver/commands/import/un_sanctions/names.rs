@@ -204,8 +204,16 @@ fn capitalise(word: &str) -> String {
 /// often as a name, too generic to identify anyone alone in news text.
 /// Several hyphenated parts ("Jamaat-e-Ahrar") are a name; an article
 /// ("al-") does not count as a part, since matching folds it away. A short
-/// form in capitals ("LIFG") is an acronym, with its own case rules.
+/// form in capitals ("LIFG") is an acronym, with its own case rules. An
+/// English article and quotes do not make a name of a word either: the
+/// list's "\"The Base\"" (al-Qaida's name, translated) is the phrase "the
+/// base" in any text, since multi-word names match in any case.
 pub fn is_one_word(name: &str) -> bool {
+    let name = name.trim_matches(|c: char| c == '"' || c == '\u{201c}' || c == '\u{201d}');
+    let name = ["The ", "the ", "THE "]
+        .iter()
+        .find_map(|article| name.strip_prefix(article))
+        .unwrap_or(name);
     if name.contains(char::is_whitespace) {
         return false;
     }
@@ -379,6 +387,10 @@ mod tests {
             ("Abdul Haq", false),
             ("LIFG", false),
             ("Jit", true),
+            ("\"The Base\"", true),
+            ("The Base", true),
+            ("The Group for the Preservation of the Holy Sites", false),
+            ("\"Abdul Haq\"", false),
         ];
         for (name, expected) in cases {
             assert_eq!(is_one_word(name), *expected, "{name}");
