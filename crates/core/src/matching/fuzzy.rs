@@ -263,7 +263,10 @@ fn align(
     if choices.is_empty() {
         return None;
     }
-    let weak = choices.iter().all(|c| index.aliases[c.alias as usize].weak);
+    // One misspelt word is as often another word or name one edit away
+    // ("Pollard" / Poland, "Munster" / a tehsil): it stands only where the
+    // document names the entity, or one related to it, some other way too.
+    let weak = words.len() == 1 || choices.iter().all(|c| index.aliases[c.alias as usize].weak);
     Some(Candidate {
         first,
         end,
