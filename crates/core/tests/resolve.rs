@@ -458,3 +458,60 @@ fn normalized_text_modes() {
         );
     }
 }
+
+/// One misspelt word is as often another word or name: a fuzzy match of a
+/// one-word name stands only where the document names its entity, or one
+/// related to it, some other way too. Multi-word misspellings need no such
+/// support (one of their words is exact).
+#[test]
+fn a_misspelt_word_needs_the_document_behind_it() {
+    // (name, text, entity, whether it is returned for the misspelt word)
+    let cases: &[(&str, &str, &str, bool)] = &[
+        (
+            "a rugby player is not a country",
+            "Handre Pollard kicked the penalty goal.",
+            "poland",
+            false,
+        ),
+        (
+            "a striker is not Holland",
+            "Erling Haaland scored twice.",
+            "netherlands",
+            false,
+        ),
+        (
+            "the misspelt city beside its own name",
+            "PESHAWAR: a blast hit Peshwar's police lines.",
+            "peshawar",
+            true,
+        ),
+        (
+            "the misspelt region beside its province",
+            "Khyber Pakhtunkhwa officials said the bomber came from Wazirstan.",
+            "waziristan",
+            true,
+        ),
+        (
+            "the misspelt region alone",
+            "The bomber came from Wazirstan.",
+            "waziristan",
+            false,
+        ),
+    ];
+    for (name, text, entity, expected) in cases {
+        assert!(
+            resolver().index().entity(entity).is_some(),
+            "{name}: {entity} not in the table"
+        );
+        let resolution = resolve(text);
+        let fuzzy_hit = resolution
+            .mentions
+            .iter()
+            .any(|m| m.entity_id == *entity && m.match_kind == MatchKind::Fuzzy);
+        assert_eq!(
+            fuzzy_hit, *expected,
+            "{name}: {text:?} -> {:?}",
+            resolution.mentions
+        );
+    }
+}
