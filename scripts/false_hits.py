@@ -93,6 +93,13 @@ def main():
 
     mentions, words, files = resolve(args.bin, args.corpus, args.aliases)
     checked = load_checked(args.checked)
+    # A verdict belongs to the text it was given on: a document edited since
+    # leaves rows that would judge other words.
+    texts = dict(documents(args.corpus))
+    for row in checked.values():
+        text = texts.get(row["file"])
+        if text is None or text[int(row["start"]) : int(row["end"])] != row["text"]:
+            sys.exit(f"{args.checked}: stale row {key(row)}: the corpus no longer has {row['text']!r} there")
 
     if args.list:
         writer = csv.DictWriter(sys.stdout, COLUMNS, delimiter="\t", lineterminator="\n")

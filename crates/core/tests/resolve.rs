@@ -515,3 +515,116 @@ fn a_misspelt_word_needs_the_document_behind_it() {
         );
     }
 }
+
+/// A place inside a longer name is not a mention of the place; a place
+/// qualified by the words places combine with still is.
+#[test]
+fn a_place_inside_a_longer_name_is_not_the_place() {
+    // (name, text, place, whether the place is returned)
+    let cases: &[(&str, &str, &str, bool)] = &[
+        (
+            "an airline",
+            "A Virgin Australia jet landed in Cairns.",
+            "australia",
+            false,
+        ),
+        (
+            "a party",
+            "The vote went to the Sweden Democrats.",
+            "sweden",
+            false,
+        ),
+        (
+            "a club",
+            "They beat Bayern Munich at home.",
+            "munich",
+            false,
+        ),
+        (
+            "a club after the place",
+            "They face Paris Saint-Germain next.",
+            "paris",
+            false,
+        ),
+        (
+            "a tournament",
+            "She won the U.S. Open twice.",
+            "united-states",
+            false,
+        ),
+        (
+            "a person",
+            "The cross came from Jordan Henderson.",
+            "jordan",
+            false,
+        ),
+        (
+            "a particle",
+            "He won the Tour de France in 2019.",
+            "france",
+            false,
+        ),
+        (
+            "a currency",
+            "Shares closed at US$121.35 on Friday.",
+            "united-states",
+            false,
+        ),
+        (
+            "a sentence-initial word",
+            "In Kabul, shops reopened.",
+            "kabul",
+            true,
+        ),
+        (
+            "a point of the compass",
+            "Floods hit Southern Punjab again.",
+            "punjab",
+            true,
+        ),
+        (
+            "an administrative unit",
+            "Officials in Kabul province said so.",
+            "kabul",
+            true,
+        ),
+        (
+            "a title",
+            "The US President spoke on Monday.",
+            "united-states",
+            true,
+        ),
+        ("a demonym", "Pakistani Punjab was flooded.", "punjab", true),
+        (
+            "a possessive",
+            "Spain's Juan Pedro Lopez kept the lead.",
+            "spain",
+            true,
+        ),
+        (
+            "a title-case headline",
+            "Pakistan Warns Taliban Fighters May Join ISIS",
+            "pakistan",
+            true,
+        ),
+        (
+            "a shouted headline",
+            "PAKISTAN TELLS KABUL TO ACT",
+            "kabul",
+            true,
+        ),
+    ];
+    for (name, text, place, expected) in cases {
+        assert!(
+            resolver().index().entity(place).is_some(),
+            "{name}: {place} not in the table"
+        );
+        let resolution = resolve(text);
+        let found = resolution.mentions.iter().any(|m| m.entity_id == *place);
+        assert_eq!(
+            found, *expected,
+            "{name}: {text:?} -> {:?}",
+            resolution.mentions
+        );
+    }
+}

@@ -135,6 +135,10 @@ pub struct Index {
     pub(crate) folded: PatternSet,
     pub(crate) fuzzy: FuzzyIndex,
     pub(crate) version: String,
+    /// Every entity's `not` words (demonyms and look-alikes), folded: a
+    /// word that qualifies a name ("Pakistani Punjab") rather than
+    /// extending it.
+    pub(crate) not_words: HashSet<String>,
     /// Entity ids sorted, for paging.
     pub(crate) sorted_ids: Vec<u32>,
 }
@@ -270,7 +274,12 @@ impl Index {
         let mut sorted_ids: Vec<u32> = (0..entities.len() as u32).collect();
         sorted_ids.sort_by(|a, b| entities[*a as usize].id.cmp(&entities[*b as usize].id));
 
+        let not_words = entities
+            .iter()
+            .flat_map(|entity| entity.not_words.iter().cloned())
+            .collect();
         Ok(Index {
+            not_words,
             entities,
             by_id,
             aliases,

@@ -1,10 +1,12 @@
 //! Per document, after normalisation: names found exactly (`candidates`) and
-//! through misspellings (`fuzzy`), overlaps settled (`settle`), partial names
+//! through misspellings (`fuzzy`), overlaps settled (`settle`), place names inside longer names
+//! dropped (`inside`), partial names
 //! and acronyms linked to what the document named in full (`link`), every
 //! score taken from `score`.
 
 pub mod candidates;
 pub mod fuzzy;
+pub mod inside;
 pub mod link;
 pub mod score;
 pub mod settle;

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::index::Index;
 use crate::matching::candidates::{alias_candidates, Candidate};
 use crate::matching::fuzzy::fuzzy_candidates;
+use crate::matching::inside::drop_places_inside_longer_names;
 use crate::matching::link::link;
 use crate::matching::settle::settle;
 use crate::normalize::normalize_until;
@@ -132,7 +133,8 @@ impl Resolver {
             interrupt.check()?;
         }
         work.candidates += candidates.len() as u64;
-        let settled = settle(candidates);
+        let mut settled = settle(candidates);
+        drop_places_inside_longer_names(index, &doc, text, &mut settled);
         interrupt.check()?;
         let linked = link(index, &doc, text, settled, interrupt, work)?;
         interrupt.check()?;

@@ -1,0 +1,468 @@
+//! Step 3b: a place name inside a longer name is not a mention of the
+//! place. "Virgin Australia", "the Sweden Democrats", "Bayern Munich",
+//! "Paris Saint-Germain", "the U.S. Open", "Jordan Henderson": the table
+//! knows the place, not the airline, party, club, tournament or person, and
+//! returning the place would claim a mention that is not there. A name the
+//! table holds whole ("Peshawar High Court", "Sindh Police") is a candidate
+//! of its own and has already won over the place when overlaps were settled.
+//!
+//! A neighbouring word extends the name when it is capitalised, joined to
+//! the place by a space alone, and neither part of another candidate nor a
+//! word that places combine with without becoming another name (points of
+//! the compass, administrative units, governments and their offices, titles,
+//! days and months: "Southern Punjab", "Kabul province", "Pakistan Army",
+//! "US President"), nor a demonym of the table ("Pakistani Punjab"), nor a
+//! function word capitalised by its place in the sentence ("In Kabul"). In
+//! a headline every word is capitalised, so there the rule does not apply.
+
+use crate::index::Index;
+use crate::matching::candidates::Candidate;
+use crate::normalize::{CaseShape, NormalizedText};
+use crate::types::EntityType;
+
+/// Words that combine with a place name without making a new name of it.
+const COMBINING_WORDS: &[&str] = &[
+    // compass and position
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "upper",
+    "lower",
+    "northeast",
+    "northwest",
+    "southeast",
+    "southwest",
+    "northeastern",
+    "northwestern",
+    "southeastern",
+    "southwestern",
+    "inner",
+    "outer",
+    "mid",
+    // administrative units and places
+    "province",
+    "provinces",
+    "provincial",
+    "district",
+    "districts",
+    "city",
+    "town",
+    "village",
+    "valley",
+    "division",
+    "tehsil",
+    "agency",
+    "region",
+    "regions",
+    "area",
+    "areas",
+    "state",
+    "territory",
+    "capital",
+    "border",
+    "borders",
+    "frontier",
+    "country",
+    "countries",
+    "nation",
+    "metropolitan",
+    "sector",
+    "zone",
+    "camp",
+    "camps",
+    "pass",
+    "river",
+    "crossing",
+    // states and governments, forces and their people
+    "republic",
+    "kingdom",
+    "emirate",
+    "emirates",
+    "sultanate",
+    "federation",
+    "commonwealth",
+    "government",
+    "govt",
+    "army",
+    "armed",
+    "military",
+    "police",
+    "force",
+    "forces",
+    "navy",
+    "air",
+    "security",
+    "intelligence",
+    "president",
+    "presidential",
+    "prime",
+    "minister",
+    "ministry",
+    "ministers",
+    "foreign",
+    "interior",
+    "defence",
+    "defense",
+    "embassy",
+    "consulate",
+    "ambassador",
+    "envoy",
+    "office",
+    "officials",
+    "official",
+    "authorities",
+    "cabinet",
+    "parliament",
+    "parliamentary",
+    "senate",
+    "administration",
+    "chief",
+    "chiefs",
+    "commander",
+    "governor",
+    "mayor",
+    "spokesman",
+    "spokesperson",
+    "delegation",
+    "team",
+    "national",
+    "federal",
+    "leader",
+    "leaders",
+    "people",
+    "troops",
+    "soldiers",
+    "secretary",
+    "department",
+    "commerce",
+    "trade",
+    "treasury",
+    "justice",
+    "finance",
+    "deputy",
+    "vice",
+    "attorney",
+    "special",
+    "representative",
+    "senator",
+    "congress",
+    "lawmakers",
+    "fighters",
+    "militants",
+    "taliban",
+    // days and months (wire style: "Islamabad Tuesday")
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Words capitalised at the start of a sentence (or in a title) that never
+/// begin a name ("In Kabul").
+const FUNCTION_WORDS: &[&str] = &[
+    "in",
+    "on",
+    "at",
+    "for",
+    "from",
+    "to",
+    "by",
+    "with",
+    "the",
+    "a",
+    "an",
+    "and",
+    "but",
+    "or",
+    "of",
+    "as",
+    "after",
+    "before",
+    "since",
+    "during",
+    "across",
+    "near",
+    "inside",
+    "outside",
+    "over",
+    "under",
+    "while",
+    "when",
+    "where",
+    "if",
+    "than",
+    "like",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "towards",
+    "toward",
+    "upon",
+    "via",
+    "within",
+    "without",
+    "its",
+    "their",
+    "his",
+    "her",
+    "our",
+    "this",
+    "that",
+    "these",
+    "those",
+    "all",
+    "both",
+    "every",
+    "each",
+    "some",
+    "most",
+    "many",
+    "neither",
+    "either",
+    "not",
+    "only",
+    "also",
+    "even",
+    "yet",
+    "so",
+    "then",
+    "now",
+    "there",
+    "here",
+    "what",
+    "which",
+    "who",
+    "why",
+    "how",
+    "once",
+    "until",
+    "unlike",
+    "beyond",
+    "throughout",
+    "around",
+    "behind",
+    "although",
+    "though",
+    "because",
+    "however",
+    "meanwhile",
+    "despite",
+    "still",
+    "thus",
+    "indeed",
+    "yesterday",
+    "tomorrow",
+    "tonight",
+    "earlier",
+    "later",
+    "last",
+    "next",
+    "whether",
+    "unless",
+    "whereas",
+    "already",
+    "again",
+    "perhaps",
+    "instead",
+    "overall",
+    "elsewhere",
+    "finally",
+    "eventually",
+    "recently",
+    "currently",
+    "separately",
+    "moreover",
+    "nevertheless",
+    "therefore",
+    "new",
+    "former",
+    "top",
+    "senior",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "first",
+    "second",
+    "third",
+];
+
+/// Drops place mentions that a capitalised neighbour extends into a longer
+/// name, and currencies ("US$").
+pub fn drop_places_inside_longer_names(
+    index: &Index,
+    doc: &NormalizedText,
+    text: &str,
+    mentions: &mut Vec<Candidate>,
+) {
+    let mut covered = vec![false; doc.tokens.len()];
+    for mention in mentions.iter() {
+        for slot in &mut covered[mention.first..mention.end] {
+            *slot = true;
+        }
+    }
+    mentions.retain(|m| {
+        let place = m
+            .choices
+            .iter()
+            .all(|c| index.entities[c.entity as usize].entity_type == EntityType::Location);
+        !(place
+            && (currency(&text[m.end_byte..])
+                || extended_by_a_neighbour(index, doc, text, &covered, m.first, m.end)))
+    });
+}
+
+/// "US$121": a currency, not the country.
+fn currency(rest: &str) -> bool {
+    rest.starts_with('$')
+}
+
+/// Particles of Romance and Germanic names that join two capitalised words
+/// into one name ("Tour de France", "Stade de France"). Not "of": sport
+/// writes "Muguruza of Spain" as often as politics "Party of Canada".
+const NAME_PARTICLES: &[&str] = &[
+    "de", "du", "des", "la", "le", "del", "della", "di", "da", "van", "von",
+];
+
+fn extended_by_a_neighbour(
+    index: &Index,
+    doc: &NormalizedText,
+    text: &str,
+    covered: &[bool],
+    place: usize,
+    end: usize,
+) -> bool {
+    let tokens = &doc.tokens;
+    let extends = |neighbour: usize| {
+        let token = &tokens[neighbour];
+        let word = doc.basic_key(token);
+        !covered[neighbour]
+            && matches!(
+                token.shape,
+                CaseShape::Title | CaseShape::Upper | CaseShape::Mixed
+            )
+            && token.start < token.end
+            && text[token.start..token.end]
+                .chars()
+                .any(char::is_alphabetic)
+            && !COMBINING_WORDS.contains(&word)
+            && !FUNCTION_WORDS.contains(&word)
+            && !index.not_words.contains(doc.folded_key(token))
+    };
+    let spaces_only = |from: usize, to: usize| {
+        let gap = &text[from..to];
+        !gap.is_empty() && gap.chars().all(|c| c == ' ')
+    };
+    let capitalised_before = |next: usize| {
+        next.checked_sub(1).is_some_and(|previous| {
+            spaces_only(tokens[previous].end, tokens[next].start) && extends(previous)
+        })
+    };
+    let particle_before = place.checked_sub(1).is_some_and(|particle| {
+        NAME_PARTICLES.contains(&doc.basic_key(&tokens[particle]))
+            && tokens[particle].shape == CaseShape::Lower
+            && spaces_only(tokens[particle].end, tokens[place].start)
+            && capitalised_before(particle)
+    });
+    let last = end - 1;
+    let after = end < tokens.len()
+        && !possessive(&text[tokens[last].end..])
+        && spaces_only(tokens[last].end, tokens[end].start)
+        && extends(end);
+    (capitalised_before(place) || particle_before || after) && !in_a_headline(doc, text, place)
+}
+
+/// Words looked at on each side to tell a headline (bounded, so a text of
+/// one endless line costs no more per mention than a short one).
+const HEADLINE_WINDOW: usize = 12;
+
+/// Title-case and shouted headlines capitalise every word ("Pakistan Warns
+/// Taliban", "PAKISTAN TELLS KABUL"): there a capitalised neighbour says
+/// nothing. Most of the words of the line around the place are capitalised.
+fn in_a_headline(doc: &NormalizedText, text: &str, place: usize) -> bool {
+    let tokens = &doc.tokens;
+    let same_line = |a: usize, b: usize| !text[tokens[a].end..tokens[b].start].contains('\n');
+    let mut first = place;
+    while first > 0 && place - first < HEADLINE_WINDOW && same_line(first - 1, first) {
+        first -= 1;
+    }
+    let mut last = place;
+    while last + 1 < tokens.len() && last - place < HEADLINE_WINDOW && same_line(last, last + 1) {
+        last += 1;
+    }
+    let words: Vec<&crate::normalize::Token> = tokens[first..=last]
+        .iter()
+        .filter(|t| text[t.start..t.end].chars().any(char::is_alphabetic))
+        .filter(|t| !FUNCTION_WORDS.contains(&doc.basic_key(t)))
+        .collect();
+    let capitalised = words.iter().filter(|t| t.shape.is_capitalized()).count();
+    // A full stop after a lower-case letter ends a sentence, which headlines
+    // do not have ("They face Paris Saint-Germain next.").
+    let end = text.ceil_char_boundary(tokens[last].end + 1);
+    let sentence = text[tokens[first].start..end]
+        .chars()
+        .zip(text[tokens[first].start..end].chars().skip(1))
+        .any(|(before, c)| c == '.' && before.is_lowercase());
+    !sentence && words.len() >= 3 && capitalised * 5 >= words.len() * 4
+}
+
+fn possessive(rest: &str) -> bool {
+    rest.starts_with("'s") || rest.starts_with("’s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headlines() {
+        // (line, token of the place, whether it is a headline)
+        let cases: &[(&str, usize, bool)] = &[
+            (
+                "Pakistan Warns Cash-Strapped Taliban Fighters May Join ISIS",
+                0,
+                true,
+            ),
+            ("PAKISTAN TELLS KABUL: REIN IN TTP OR LET US ACT", 2, true),
+            ("Virgin Australia agrees to a new airport deal", 1, false),
+            (
+                "The deal was signed.\nVirgin Australia Wins Airport Deal",
+                5,
+                true,
+            ),
+            (
+                "The deal was signed.\nVirgin Australia agrees to the airport deal",
+                5,
+                false,
+            ),
+        ];
+        for (text, place, expected) in cases {
+            let doc = crate::normalize::normalize(text);
+            assert_eq!(in_a_headline(&doc, text, *place), *expected, "{text}");
+        }
+    }
+}
