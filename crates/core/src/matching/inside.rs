@@ -422,7 +422,11 @@ fn in_a_headline(doc: &NormalizedText, text: &str, place: usize) -> bool {
     let capitalised = words.iter().filter(|t| t.shape.is_capitalized()).count();
     // A full stop after a lower-case letter ends a sentence, which headlines
     // do not have ("They face Paris Saint-Germain next.").
-    let end = text.ceil_char_boundary(tokens[last].end + 1);
+    let after_last = tokens[last].end;
+    let end = text[after_last..]
+        .chars()
+        .next()
+        .map_or(after_last, |c| after_last + c.len_utf8());
     let sentence = text[tokens[first].start..end]
         .chars()
         .zip(text[tokens[first].start..end].chars().skip(1))
