@@ -129,7 +129,8 @@ mod tests {
     #[test]
     fn definitions_table() {
         // (what it proves, text, (acronym, expansion) pairs)
-        let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        type Pairs = &'static [(&'static str, &'static str)];
+        let cases: &[(&str, &str, Pairs)] = &[
             (
                 "name then acronym",
                 "Fighters of the Jaish ul Qahhar Front (JQF) attacked.",

@@ -134,7 +134,8 @@ mod tests {
     fn candidates_table() {
         use CandidateKind::*;
         // (what it proves, sentence, words a resolved mention covers, candidates)
-        let cases: &[(&str, &str, &[&str], &[(&str, CandidateKind)])] = &[
+        type Want = &'static [(&'static str, CandidateKind)];
+        let cases: &[(&str, &str, &[&str], Want)] = &[
             (
                 "a two-word name",
                 "The TTP named Qari Zubair as its envoy.",

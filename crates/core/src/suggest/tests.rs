@@ -96,7 +96,8 @@ fn entities_to_add_are_unknown_names_next_to_known_ones() {
     use CandidateKind::*;
     // (what it proves, corpus, (text, kind, count, seen with) suggested)
     type Row = (String, CandidateKind, usize, Vec<String>);
-    let cases: &[(&str, &[&str], &[(&str, CandidateKind, usize, &[&str])])] = &[
+    type Want = &'static [(&'static str, CandidateKind, usize, &'static [&'static str])];
+    let cases: &[(&str, &[&str], Want)] = &[
         (
             "a multi-word name beside a known entity",
             &["Qari Dost Mohammad met Nasir Qureshi."],
@@ -157,11 +158,14 @@ fn acronyms_defined_are_new_or_collisions() {
     use AcronymStatus::*;
     // (what it proves, corpus, (acronym, expansion, status, known for, count))
     type Row = (String, String, AcronymStatus, Vec<String>, usize);
-    let cases: &[(
-        &str,
-        &[&str],
-        &[(&str, &str, AcronymStatus, &[&str], usize)],
-    )] = &[
+    type Want = &'static [(
+        &'static str,
+        &'static str,
+        AcronymStatus,
+        &'static [&'static str],
+        usize,
+    )];
+    let cases: &[(&str, &[&str], Want)] = &[
         (
             "a new acronym after its name",
             &["The Jaish Qahhar Front (JQF) attacked."],
