@@ -27,6 +27,59 @@ impl CandidateKind {
     }
 }
 
+/// Offices and ranks: written capitalised before a name ("Interior Minister
+/// Mohsin Naqvi"), never a name themselves. They are taken off the front of
+/// a candidate, and a candidate of nothing else is none.
+const TITLE_WORDS: &[&str] = &[
+    "president",
+    "prime",
+    "minister",
+    "chief",
+    "deputy",
+    "foreign",
+    "interior",
+    "defence",
+    "defense",
+    "finance",
+    "information",
+    "army",
+    "general",
+    "gen",
+    "lt",
+    "lieutenant",
+    "col",
+    "colonel",
+    "maj",
+    "major",
+    "brig",
+    "brigadier",
+    "field",
+    "marshal",
+    "director",
+    "commander",
+    "governor",
+    "senator",
+    "spokesman",
+    "spokesperson",
+    "ambassador",
+    "envoy",
+    "special",
+    "representative",
+    "secretary",
+    "high",
+    "commissioner",
+    "justice",
+    "judge",
+    "senior",
+    "former",
+    "acting",
+    "supreme",
+    "leader",
+    "police",
+    "inspector",
+    "superintendent",
+];
+
 /// Longest run of Arabic-script words taken as a name; a longer one is prose.
 const MAX_ARABIC_WORDS: usize = 4;
 /// Most particles in a row inside a name ("Ministry of the Interior").
@@ -50,6 +103,14 @@ pub fn name_candidates(
         })
         .collect();
     let mut classes = classes;
+    // A headline in capitals tells names from words no more: nothing in it
+    // is a candidate.
+    if !words
+        .iter()
+        .any(|w| text[w.0..w.1].chars().any(char::is_lowercase))
+    {
+        return Vec::new();
+    }
     // A capitalised first word followed by "of" or "the" is the sentence's
     // capital, not a name's: "Forces of Jamaat ul Dawat" (but "Jaish ul Adl"
     // starts a sentence with a name).
@@ -89,15 +150,28 @@ pub fn name_candidates(
                 let end = run_end(text, words, i, |j| {
                     matches!(classes[j], WordClass::Capitalised | WordClass::Particle)
                 });
-                // Particles belong inside a name, never at its end.
+                // Titles come off the front; particles belong inside a
+                // name, never at its ends.
+                let mut first = i;
+                while first < end
+                    && (TITLE_WORDS
+                        .contains(&text[words[first].0..words[first].1].to_lowercase().as_str())
+                        || classes[first] == WordClass::Particle)
+                {
+                    first += 1;
+                }
+                if first == end {
+                    i = end;
+                    continue;
+                }
                 let mut last = end - 1;
                 while classes[last] == WordClass::Particle {
                     last -= 1;
                 }
-                let capitals = (i..=last)
+                let capitals = (first..=last)
                     .filter(|&j| classes[j] == WordClass::Capitalised)
                     .count();
-                let particles_in_a_row = (i..=last)
+                let particles_in_a_row = (first..=last)
                     .map(|j| classes[j] == WordClass::Particle)
                     .fold((0, 0), |(best, run), p| {
                         let run = if p { run + 1 } else { 0 };
@@ -105,7 +179,7 @@ pub fn name_candidates(
                     })
                     .0;
                 if capitals >= 2 && particles_in_a_row <= MAX_PARTICLES {
-                    found.push(((words[i].0, words[last].1), CandidateKind::Name));
+                    found.push(((words[first].0, words[last].1), CandidateKind::Name));
                 }
                 i = end;
             }
@@ -225,6 +299,24 @@ mod tests {
                 "Then QARI DOST MOHAMMAD met the TTP.",
                 &["TTP"],
                 &[("QARI DOST MOHAMMAD", Name)],
+            ),
+            (
+                "titles come off the front of a name",
+                "Interior Minister Qari Dost spoke to the TTP.",
+                &["TTP"],
+                &[("Qari Dost", Name)],
+            ),
+            (
+                "titles alone are no name",
+                "The Field Marshal met the TTP.",
+                &["TTP"],
+                &[],
+            ),
+            (
+                "a headline in capitals gives nothing",
+                "TTP TELLS JUF: LET US ACT",
+                &["TTP"],
+                &[],
             ),
             ("a long capital word is no acronym", "ABCDEFGH", &[], &[]),
         ];
