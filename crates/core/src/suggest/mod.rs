@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::normalize::basic_key;
 use crate::resolve::Resolver;
 use crate::types::{MatchKind, Mention, NormalizedText, ResolveOptions};
@@ -148,6 +148,26 @@ impl Suggester {
     pub fn add(&mut self, id: &str, text: &str) -> Result<()> {
         let resolution = self.resolver.resolve(text, &self.options)?;
         self.add_resolved(id, text, &resolution.mentions);
+        Ok(())
+    }
+
+    /// Resolves `documents` (id, text) in parallel and counts them in their
+    /// order, so counts and samples are those of `add` on each in turn. On
+    /// an error, the documents before the failing one are counted and its
+    /// position is returned with the error.
+    pub fn add_all(
+        &mut self,
+        documents: &[(String, String)],
+    ) -> std::result::Result<(), (usize, Error)> {
+        use rayon::prelude::*;
+        let resolutions: Vec<Result<Vec<Mention>>> = documents
+            .par_iter()
+            .map(|(_, text)| Ok(self.resolver.resolve(text, &self.options)?.mentions))
+            .collect();
+        for (at, ((id, text), mentions)) in documents.iter().zip(resolutions).enumerate() {
+            let mentions = mentions.map_err(|error| (at, error))?;
+            self.add_resolved(id, text, &mentions);
+        }
         Ok(())
     }
 

@@ -224,6 +224,23 @@ fn acronyms_defined_are_new_or_collisions() {
 }
 
 #[test]
+fn documents_resolved_in_parallel_count_as_one_by_one() {
+    let corpus = [
+        "Nasir Kureshi met Qari Dost Mohammad in Kabul.",
+        "The Jaish Qahhar Front (JQF) struck Kabul.",
+        "Qari Dost Mohammad and the JQF (Jaish Qahhar Front) left Kabul.",
+    ];
+    let documents: Vec<(String, String)> = corpus
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("d{i}"), t.to_string()))
+        .collect();
+    let mut parallel = suggester();
+    parallel.add_all(&documents).unwrap();
+    assert_eq!(parallel.report(100, 1), report(&corpus, 1));
+}
+
+#[test]
 fn min_count_drops_rare_suggestions_and_samples_name_the_document() {
     let report = report(
         &[

@@ -24,6 +24,30 @@ struct InputDocument {
     text: String,
 }
 
+/// Documents resolved together at most: enough to keep every core busy,
+/// few enough that memory stays flat whatever the corpus.
+const CHUNK_DOCUMENTS: usize = 256;
+const CHUNK_BYTES: usize = 8 << 20;
+
+/// Documents read and not yet counted, with their line numbers.
+#[derive(Default)]
+struct Chunk {
+    documents: Vec<(String, String)>,
+    numbers: Vec<usize>,
+    bytes: usize,
+}
+
+fn parse_document(line: &str) -> Result<(String, String), String> {
+    let document: InputDocument = serde_json::from_str(line)
+        .map_err(|error| format!("not a {{\"id\", \"text\"}} JSON object: {error}"))?;
+    let id = match document.id {
+        serde_json::Value::String(id) => id,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    Ok((id, document.text))
+}
+
 pub fn run(args: SuggestArgs) -> Result<ExitCode, Error> {
     let resolver = Resolver::new(Arc::new(super::load_index(args.aliases.as_deref())?));
     let from_stdin = args.input.as_os_str() == "-";
@@ -43,29 +67,44 @@ pub fn run(args: SuggestArgs) -> Result<ExitCode, Error> {
     };
     let mut lines = LineReader::new(reader, args.max_line_bytes);
     let mut suggester = Suggester::new(resolver);
+    let mut chunk = Chunk::default();
     let mut documents = 0usize;
     let read_error = |source| Error::Io {
         path: input_name.clone(),
         source,
     };
+    let bad_line = |number: usize, message: String| {
+        Error::invalid_argument(format!("{input_name}:{number}"), message)
+    };
+    // A chunk is resolved on all cores, then counted in input order; the
+    // lines before a bad one are resolved first, so the error names the
+    // first bad line, as `batch` does.
+    let mut flush = |chunk: &mut Chunk, suggester: &mut Suggester| {
+        let result = suggester
+            .add_all(&chunk.documents)
+            .map_err(|(at, error)| bad_line(chunk.numbers[at], error.to_string()));
+        documents += chunk.documents.len();
+        *chunk = Chunk::default();
+        result
+    };
     while let Some(line) = lines.next_line().map_err(read_error)? {
-        let bad_line = |message: String| {
-            Error::invalid_argument(format!("{input_name}:{}", line.number), message)
-        };
-        let content = line.content.clone().map_err(bad_line)?;
-        let document: InputDocument = serde_json::from_str(&content).map_err(|error| {
-            bad_line(format!("not a {{\"id\", \"text\"}} JSON object: {error}"))
-        })?;
-        let id = match document.id {
-            serde_json::Value::String(id) => id,
-            serde_json::Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        suggester
-            .add(&id, &document.text)
-            .map_err(|error| bad_line(error.to_string()))?;
-        documents += 1;
+        let parsed = line.content.and_then(|content| parse_document(&content));
+        match parsed {
+            Ok((id, text)) => {
+                chunk.bytes += text.len();
+                chunk.documents.push((id, text));
+                chunk.numbers.push(line.number);
+                if chunk.documents.len() >= CHUNK_DOCUMENTS || chunk.bytes >= CHUNK_BYTES {
+                    flush(&mut chunk, &mut suggester)?;
+                }
+            }
+            Err(message) => {
+                flush(&mut chunk, &mut suggester)?;
+                return Err(bad_line(line.number, message));
+            }
+        }
     }
+    flush(&mut chunk, &mut suggester)?;
     let report = suggester.report(args.limit, args.min_count);
     let mut out = std::io::stdout().lock();
     let written = match args.format {
