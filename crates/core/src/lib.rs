@@ -24,6 +24,7 @@ pub mod matching;
 pub mod normalize;
 pub mod process;
 pub mod resolve;
+pub mod suggest;
 pub mod table;
 pub mod types;
 pub mod work;

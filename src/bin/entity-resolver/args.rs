@@ -62,6 +62,12 @@ pub enum Command {
     Batch(BatchArgs),
     /// Rank the entities a bare name may refer to.
     Lookup(LookupArgs),
+    /// Read a JSONL corpus {"id", "text"} and list what the alias table
+    /// misses: aliases to add, entities to add, acronyms defined in the text.
+    ///
+    /// Exit codes: 0 done; 1 a malformed line (named with its line number)
+    /// or an unreadable input; 2 bad usage; 3 invalid alias table.
+    Suggest(SuggestArgs),
     /// Validate an alias table and print a summary.
     Check(CheckArgs),
     /// Score the resolver against a gold annotation.
@@ -331,6 +337,33 @@ pub struct LookupArgs {
     pub aliases: Option<PathBuf>,
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+}
+
+#[derive(clap::Args)]
+pub struct SuggestArgs {
+    /// JSONL input, one {"id", "text"} object per line (other fields are
+    /// ignored); "-" for standard input.
+    #[arg(long)]
+    pub input: PathBuf,
+    #[arg(long)]
+    pub aliases: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SuggestFormat::Text)]
+    pub format: SuggestFormat,
+    /// Most suggestions listed of each kind.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Fewest occurrences a suggestion needs to be listed.
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
+    pub min_count: usize,
+    /// Longest input line, in bytes; a longer line is malformed.
+    #[arg(long, default_value_t = 16 << 20)]
+    pub max_line_bytes: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SuggestFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args)]

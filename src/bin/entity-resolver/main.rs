@@ -52,6 +52,7 @@ fn run(command: Command) -> Result<ExitCode, Error> {
         Command::Resolve(args) => commands::resolve::run(args),
         Command::Batch(args) => commands::batch::run(args),
         Command::Lookup(args) => commands::lookup::run(args),
+        Command::Suggest(args) => commands::suggest::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::Import(command) => commands::import::run(command),

@@ -9,6 +9,7 @@ pub mod lookup;
 pub mod reload;
 pub mod resolve;
 pub mod serve;
+pub mod suggest;
 
 use std::path::Path;
 

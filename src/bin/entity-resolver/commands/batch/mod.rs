@@ -10,7 +10,8 @@
 
 mod local;
 mod output;
-mod read;
+// The line reader is `suggest`'s too.
+pub(super) mod read;
 mod remote;
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
