@@ -10,7 +10,7 @@
 //! the place by a space alone, and neither part of another candidate nor a
 //! word that places combine with without becoming another name (points of
 //! the compass, administrative units, governments and their offices, titles,
-//! days and months: "Southern Punjab", "Kabul province", "Pakistan Army",
+//! days and months (`normalize::CALENDAR_WORDS`): "Southern Punjab", "Kabul province", "Pakistan Army",
 //! "US President"), nor a demonym of the table ("Pakistani Punjab"), nor a
 //! function word capitalised by its place in the sentence ("In Kabul"). In
 //! a headline every word is capitalised, so there the rule does not apply.
@@ -156,26 +156,6 @@ const COMBINING_WORDS: &[&str] = &[
     "fighters",
     "militants",
     "taliban",
-    // days and months (wire style: "Islamabad Tuesday")
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
 ];
 
 /// Words capitalised at the start of a sentence (or in a title) that never
@@ -371,6 +351,8 @@ fn extended_by_a_neighbour(
                 .any(char::is_alphabetic)
             && !COMBINING_WORDS.contains(&word)
             && !FUNCTION_WORDS.contains(&word)
+            // wire style: "Islamabad Tuesday"
+            && !crate::normalize::CALENDAR_WORDS.contains(&word)
             && !index.not_words.contains(doc.folded_key(token))
     };
     let spaces_only = |from: usize, to: usize| {

@@ -16,6 +16,30 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 use crate::error::Result;
 use crate::work::Interrupt;
 
+/// Days and months in lower case: capitalised in running text, never names
+/// of the table's kind.
+pub const CALENDAR_WORDS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 /// How a token is capitalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseShape {

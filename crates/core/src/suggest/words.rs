@@ -54,25 +54,6 @@ const STOP_WORDS: &[&str] = &[
     "mrs",
     "ms",
     "dr",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
     "yesterday",
     "today",
     "last",
@@ -170,7 +151,9 @@ pub enum WordClass {
 
 pub fn classify(word: &str) -> WordClass {
     let lower = word.to_lowercase();
-    if STOP_WORDS.contains(&lower.as_str()) {
+    if STOP_WORDS.contains(&lower.as_str())
+        || crate::normalize::CALENDAR_WORDS.contains(&lower.as_str())
+    {
         return WordClass::Stop;
     }
     if is_acronym(word) {
