@@ -6,23 +6,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use entity_resolver::Error;
 use entity_resolver_core::suggest::{AcronymStatus, Report, Sample, Suggester};
 use entity_resolver_core::Resolver;
 
-use super::batch::read::LineReader;
+use super::batch::read::{parse_document_among_fields, LineReader};
 use crate::args::{SuggestArgs, SuggestFormat};
-
-/// One input line: `batch`'s document, other fields allowed (a corpus often
-/// carries a date or a source beside the text).
-#[derive(Deserialize)]
-struct InputDocument {
-    #[serde(default)]
-    id: serde_json::Value,
-    text: String,
-}
 
 /// Documents resolved together at most: enough to keep every core busy,
 /// few enough that memory stays flat whatever the corpus.
@@ -35,17 +24,6 @@ struct Chunk {
     documents: Vec<(String, String)>,
     numbers: Vec<usize>,
     bytes: usize,
-}
-
-fn parse_document(line: &str) -> Result<(String, String), String> {
-    let document: InputDocument = serde_json::from_str(line)
-        .map_err(|error| format!("not a {{\"id\", \"text\"}} JSON object: {error}"))?;
-    let id = match document.id {
-        serde_json::Value::String(id) => id,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    Ok((id, document.text))
 }
 
 pub fn run(args: SuggestArgs) -> Result<ExitCode, Error> {
@@ -88,7 +66,9 @@ pub fn run(args: SuggestArgs) -> Result<ExitCode, Error> {
         result
     };
     while let Some(line) = lines.next_line().map_err(read_error)? {
-        let parsed = line.content.and_then(|content| parse_document(&content));
+        let parsed = line
+            .content
+            .and_then(|content| parse_document_among_fields(&content));
         match parsed {
             Ok((id, text)) => {
                 chunk.bytes += text.len();

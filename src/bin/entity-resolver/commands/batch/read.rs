@@ -101,17 +101,38 @@ struct InputDocument {
     text: String,
 }
 
+/// A document with other fields beside it (a corpus often carries a date or
+/// a source beside the text), for readers that only look.
+#[derive(Deserialize)]
+struct OpenDocument {
+    #[serde(default)]
+    id: serde_json::Value,
+    text: String,
+}
+
 /// A parsed input line: the caller's id (a string; other JSON values are kept
 /// as their JSON text) and the text.
 pub(super) fn parse_document(line: &str) -> Result<(String, String), String> {
-    let document: InputDocument = serde_json::from_str(line)
-        .map_err(|error| format!("not a {{\"id\", \"text\"}} JSON object: {error}"))?;
-    let id = match document.id {
+    let document: InputDocument = serde_json::from_str(line).map_err(not_a_document)?;
+    Ok((id_text(document.id), document.text))
+}
+
+/// `parse_document`, other fields ignored.
+pub(crate) fn parse_document_among_fields(line: &str) -> Result<(String, String), String> {
+    let document: OpenDocument = serde_json::from_str(line).map_err(not_a_document)?;
+    Ok((id_text(document.id), document.text))
+}
+
+fn not_a_document(error: serde_json::Error) -> String {
+    format!("not a {{\"id\", \"text\"}} JSON object: {error}")
+}
+
+fn id_text(id: serde_json::Value) -> String {
+    match id {
         serde_json::Value::String(id) => id,
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
-    };
-    Ok((id, document.text))
+    }
 }
 
 #[cfg(test)]
