@@ -571,6 +571,42 @@ fn a_place_inside_a_longer_name_is_not_the_place() {
             false,
         ),
         (
+            "a bank after of",
+            "The Bank of Japan kept rates on hold.",
+            "japan",
+            false,
+        ),
+        (
+            "a party after of",
+            "The Liberal Party of Canada took 184 seats.",
+            "canada",
+            false,
+        ),
+        (
+            "a court after of, in a headline",
+            "Supreme Court of Canada Orders New Trial",
+            "canada",
+            false,
+        ),
+        (
+            "a government after of",
+            "The Government of Pakistan denied it.",
+            "pakistan",
+            true,
+        ),
+        (
+            "a lower-case bank after of",
+            "The central bank of Japan kept rates on hold.",
+            "japan",
+            true,
+        ),
+        (
+            "a stock ticker",
+            "Netflix (US:NFLX) rose.",
+            "united-states",
+            false,
+        ),
+        (
             "a sentence-initial word",
             "In Kabul, shops reopened.",
             "kabul",

@@ -64,8 +64,22 @@ const FUNCTION_WORDS: &[&str] = &[
     "five", "first", "second", "third",
 ];
 
+/// Heads of organisations' names that take their country or city after "of"
+/// ("Bank of Japan", "Liberal Party of Canada", "Supreme Court of Canada",
+/// "Brothers of Italy", "University of Peshawar"). Offices and governments
+/// are not among them: "Government of Pakistan", "President of Afghanistan"
+/// and "people of Balochistan" mention the place.
+#[rustfmt::skip]
+const ORGANISATION_HEADS: &[&str] = &[
+    "bank", "banks", "party", "court", "brothers", "sisters", "sons", "daughters", "university",
+    "college", "institute", "institutes", "academy", "association", "union", "church", "museum",
+    "society", "chamber", "club", "corporation", "company", "league", "front", "movement",
+    "foundation", "school", "hospital", "council", "commission", "exchange", "orchestra", "opera",
+];
+
 /// Drops place mentions that a capitalised neighbour extends into a longer
-/// name, and currencies ("US$").
+/// name, places after "of" in an organisation's name, currencies ("US$")
+/// and stock tickers ("US:NFLX").
 pub fn drop_places_inside_longer_names(
     index: &Index,
     doc: &NormalizedText,
@@ -85,6 +99,8 @@ pub fn drop_places_inside_longer_names(
             .all(|c| index.entities[c.entity as usize].entity_type == EntityType::Location);
         !(place
             && (currency(&text[m.end_byte..])
+                || ticker(&text[m.end_byte..])
+                || after_an_organisation_head(doc, text, &covered, m.first)
                 || extended_by_a_neighbour(index, doc, text, &covered, m.first, m.end)))
     });
 }
@@ -92,6 +108,34 @@ pub fn drop_places_inside_longer_names(
 /// "US$121": a currency, not the country.
 fn currency(rest: &str) -> bool {
     rest.starts_with('$')
+}
+
+/// "US:NFLX", "LSE:VOD": an exchange's prefix to a ticker symbol.
+fn ticker(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    chars.next() == Some(':') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// "Bank of Japan": the place follows "of" and a capitalised head of an
+/// organisation's name that no other candidate covers. Headlines are no
+/// exception here: the head noun says it, not the capital letter.
+fn after_an_organisation_head(
+    doc: &NormalizedText,
+    text: &str,
+    covered: &[bool],
+    place: usize,
+) -> bool {
+    let tokens = &doc.tokens;
+    let (Some(of), Some(head)) = (place.checked_sub(1), place.checked_sub(2)) else {
+        return false;
+    };
+    let single_spaces = |a: usize, b: usize| text[tokens[a].end..tokens[b].start] == *" ";
+    doc.basic_key(&tokens[of]) == "of"
+        && single_spaces(of, place)
+        && single_spaces(head, of)
+        && !covered[head]
+        && tokens[head].shape.is_capitalized()
+        && ORGANISATION_HEADS.contains(&doc.basic_key(&tokens[head]))
 }
 
 /// Particles of Romance and Germanic names that join two capitalised words

@@ -6,7 +6,7 @@ use entity_resolver_core::normalize::{basic_key, folded_key};
 use entity_resolver_core::AliasTable;
 
 use super::list::{Entry, Kind, List, Quality};
-use super::names::{is_one_word, natural_case, slug, split, strip_titles};
+use super::names::{is_one_word, natural_case, only_common_name_words, slug, split, strip_titles};
 use super::select;
 
 /// One record to write: a new entity, or an extension of `id`.
@@ -300,6 +300,16 @@ fn draft(entry: &Entry) -> Record {
         }
         record.acronyms.extend(names.acronyms);
         record.native.extend(names.native);
+    }
+    if person {
+        // Also the names the primary element packs: "Ahmad Shah" is weak
+        // wherever the list put it.
+        let (common, distinctive): (Vec<String>, Vec<String>) = record
+            .aliases
+            .drain(..)
+            .partition(|name| only_common_name_words(name));
+        record.aliases = distinctive;
+        record.weak.splice(0..0, common);
     }
     // Each key once, the first list that has it wins (aliases before weak).
     let mut seen: HashSet<String> = HashSet::new();

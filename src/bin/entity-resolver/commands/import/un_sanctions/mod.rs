@@ -18,7 +18,9 @@
 //! a.k.a. of quality Good are aliases, Low (and the few unrated ones) weak;
 //! entities' a.k.a. and f.k.a. are aliases; an a.k.a. of one word ("Gurg",
 //! "Jamiyat", "Al-Hadid") is weak whatever its quality, since such a word
-//! is too generic to name anyone alone in news text (`names::is_one_word`); `NAME_ORIGINAL_SCRIPT` and
+//! is too generic to name anyone alone in news text (`names::is_one_word`), and
+//! so is an individual's a.k.a. made only of common name elements ("Ahmad
+//! Shah", "Abdul Haq": `names::only_common_name_words`); `NAME_ORIGINAL_SCRIPT` and
 //! Arabic-script names inside alias elements are native names. Every
 //! record carries `external_ids.un_sc` and the list as its source.
 //!

@@ -234,6 +234,34 @@ pub fn is_one_word(name: &str) -> bool {
     !rest.contains('-')
 }
 
+/// Given names and name elements so common in the region that a name made
+/// of them alone ("Ahmad Shah", "Abdul Haq", "Mohammed Shah") is borne by
+/// thousands: a Malaysian sultan's "Ahmad Shah" is no Taliban official.
+#[rustfmt::skip]
+const COMMON_NAME_WORDS: &[&str] = &[
+    "muhammad", "mohammad", "mohammed", "muhammed", "mohamed", "mohamad", "ahmad", "ahmed",
+    "abdul", "abdel", "abd", "abdullah", "ali", "hassan", "hasan", "hussain", "husain", "hussein",
+    "shah", "khan", "gul", "said", "sayed", "syed", "sayyid", "mir", "noor", "nur", "haq", "haqq",
+    "rahman", "rahim", "karim", "aziz", "jan", "agha", "din", "uddin", "ullah", "allah", "al",
+    "saeed", "sayeed", "sayid", "ghul",
+    // titles, which the list sometimes leaves in an a.k.a.
+    "hafiz", "hafez", "haji", "mullah", "mulla", "maulavi", "mawlawi", "qari", "mufti", "sheikh",
+];
+
+/// Every word of the name is a common name element: the name alone does
+/// not pick out a person, so the importer makes it weak.
+pub fn only_common_name_words(name: &str) -> bool {
+    let mut words = name
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some()
+        && words.all(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            COMMON_NAME_WORDS.contains(&w.as_str())
+        })
+}
+
 /// The id of a new entity: its name in lower-case ASCII with hyphens.
 pub fn slug(name: &str) -> String {
     let mut slug = String::new();
@@ -394,6 +422,25 @@ mod tests {
         ];
         for (name, expected) in cases {
             assert_eq!(is_one_word(name), *expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn names_of_common_words_only() {
+        let cases: &[(&str, bool)] = &[
+            ("Ahmad Shah", true),
+            ("Mohammed Shah", true),
+            ("Abdul Haq", true),
+            ("Abd al-Haq", true),
+            ("Ahmed Shah Noorzai", false),
+            ("Abdul Ghani Baradar", false),
+            ("Adam Khan", false),
+            ("Hafiz Muhammad", true),
+            ("Mullah Omar", false),
+            ("", false),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(only_common_name_words(name), *expected, "{name}");
         }
     }
 
