@@ -664,3 +664,100 @@ fn a_place_inside_a_longer_name_is_not_the_place() {
         );
     }
 }
+
+/// Arabic-script names as the four orthographies and real print write them:
+/// letters one language writes for another's, glued proclitics (outside the
+/// span), endings (inside), acronyms spelled in letter names, and
+/// look-alikes that only the folding brings together.
+#[test]
+fn arabic_script_as_printed() {
+    // (phenomenon, text, entity, the span's text, or None: not returned)
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "Arabic letters for Urdu ones",
+            "هجوم في كراتشي أمس",
+            "karachi",
+            Some("كراتشي"),
+        ),
+        (
+            "Arabic ب for پ",
+            "قالت باكستان إن",
+            "pakistan",
+            Some("باكستان"),
+        ),
+        (
+            "Urdu silent final heh",
+            "صوبہ خیبر پختونخواہ میں",
+            "khyber-pakhtunkhwa",
+            Some("خیبر پختونخواہ"),
+        ),
+        (
+            "Pashto ښ for Urdu خ",
+            "په خیبر پښتونخوا کې",
+            "khyber-pakhtunkhwa",
+            Some("خیبر پښتونخوا"),
+        ),
+        ("glued و", "طالبان وکابل", "kabul", Some("کابل")),
+        (
+            "glued Pashto د",
+            "دپاکستان حکومت",
+            "pakistan",
+            Some("پاکستان"),
+        ),
+        (
+            "Pashto oblique plural",
+            "د طالبانو ویاند",
+            "taliban",
+            Some("طالبانو"),
+        ),
+        (
+            "Persian plural with a joiner",
+            "طالبان‌ها گفتند",
+            "taliban",
+            Some("طالبان‌ها"),
+        ),
+        (
+            "glued Urdu postposition",
+            "عاصم منیرکو خط",
+            "asim-munir",
+            Some("عاصم منیرکو"),
+        ),
+        (
+            "Urdu letter names",
+            "ٹی ٹی پی نے ذمہ داری قبول کی",
+            "ttp",
+            Some("ٹی ٹی پی"),
+        ),
+        (
+            "Pashto letter names",
+            "د ټي ټي پي وياند",
+            "ttp",
+            Some("ټي ټي پي"),
+        ),
+        ("two letter names that are words", "اس کی بات", "ttp", None),
+        ("چ/ج look-alike alone", "چند روز پہلے", "jand", None),
+        (
+            "a demonym is not the country",
+            "پاکستانی فوج",
+            "pakistan",
+            None,
+        ),
+    ];
+    for (name, text, entity, expected) in cases {
+        assert!(
+            resolver().index().entity(entity).is_some(),
+            "{name}: {entity} not in the table"
+        );
+        let resolution = resolve(text);
+        let found = resolution
+            .mentions
+            .iter()
+            .find(|m| m.entity_id == *entity)
+            .map(|m| &text[m.start..m.end]);
+        assert_eq!(
+            found, *expected,
+            "{name}: {text:?} -> {:?}",
+            resolution.mentions
+        );
+    }
+}

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::{Error, Result};
-use crate::normalize::folded_key;
+use crate::normalize::{basic_key, folded_key};
 use crate::table::{AliasTable, EntityRecord};
 use crate::types::EntityType;
 
@@ -131,7 +131,7 @@ pub struct Index {
     pub(crate) aliases: Vec<Alias>,
     /// Every alias by basic key: names, acronyms, native names.
     pub(crate) basic: PatternSet,
-    /// Names (not acronyms) by folded key, with particle variants.
+    /// Names and native names (not acronyms) by folded key, with particle variants.
     pub(crate) folded: PatternSet,
     pub(crate) fuzzy: FuzzyIndex,
     pub(crate) version: String,
@@ -247,13 +247,27 @@ impl Index {
                     variant.extend(&words[at + 1..]);
                     basic_keyed.push((variant.join(" "), i as u32));
                 }
+                // ... and a compound the table writes with a joiner may come
+                // spaced ("سپین‌بولدک", "سپین بولدک").
+                if alias.surface.contains('\u{200C}') {
+                    let spaced = basic_key(&alias.surface.replace('\u{200C}', " "));
+                    if spaced != key {
+                        basic_keyed.push((spaced, i as u32));
+                    }
+                }
             }
             basic_keyed.push((key, i as u32));
         }
         let folded_keyed: Vec<(String, u32)> = aliases
             .par_iter()
             .enumerate()
-            .filter(|(_, alias)| matches!(alias.kind, AliasKind::Canonical | AliasKind::Name))
+            // Native names too: Arabic spells the Urdu "پاکستان" as "باكستان".
+            .filter(|(_, alias)| {
+                matches!(
+                    alias.kind,
+                    AliasKind::Canonical | AliasKind::Name | AliasKind::Native
+                )
+            })
             .flat_map_iter(|(i, alias)| {
                 spelling_variants(&alias.surface)
                     .into_iter()

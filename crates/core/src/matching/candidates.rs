@@ -5,7 +5,8 @@
 //! are all kept: `settle` chooses between them.
 
 use crate::error::Result;
-use crate::index::{AliasKind, CaseRule, Index, PatternSet};
+use crate::index::{AliasKind, CaseRule, Index, PatternSet, WordTrie};
+use crate::normalize::arabic::{self, Proclitic};
 use crate::normalize::{CaseShape, NormalizedText, Token};
 use crate::types::MatchKind;
 use crate::work::{Interrupt, Work};
@@ -25,6 +26,14 @@ pub struct Choice {
 pub enum Evidence {
     /// An alias of the table, through the normalisation steps named.
     Alias,
+    /// An alias, on an Arabic-script word printed with a glued proclitic or
+    /// an inflectional ending (the span leaves the proclitic out).
+    Affixed {
+        proclitic: Option<&'static str>,
+        ending: Option<&'static str>,
+    },
+    /// An acronym of the table spelled in Arabic-script letter names.
+    SpelledAcronym,
     /// An alias within `distance` edits.
     Fuzzy { distance: u32 },
     /// A shorter form of a name resolved earlier in the document.
@@ -122,31 +131,83 @@ impl Scan<'_> {
         };
         let trie = &patterns.words;
         let word_ids: Vec<Option<u32>> = doc.tokens.iter().map(|t| trie.word(key_of(t))).collect();
+        // Arabic-script words that are no word of any name as printed, but
+        // are one without a glued proclitic or an inflectional ending.
+        let affixed: Vec<Affixed> = doc
+            .tokens
+            .iter()
+            .zip(&word_ids)
+            .map(|(token, id)| match id {
+                None => affixed_forms(trie, key_of(token)),
+                Some(_) => Affixed::default(),
+            })
+            .collect();
         let mut hits = Vec::new();
         let mut paced = interrupt.paced();
         for first in 0..doc.tokens.len() {
             paced.at(doc.tokens[first].start)?;
-            let mut node = 0;
-            for (last, word) in word_ids.iter().enumerate().skip(first) {
-                work.trie_steps += 1;
-                // A name does not run on across punctuation that ends it.
-                if last > first && !doc.tokens[last - 1].joined_to_next {
-                    break;
-                }
-                let Some(next) = word.and_then(|word| trie.step(node, word)) else {
-                    break;
-                };
-                node = next;
-                if let Some(pattern) = trie.key_at(node) {
-                    hits.push((first, last, pattern));
+            let starts = std::iter::once((word_ids[first], None)).chain(
+                affixed[first]
+                    .without_proclitic
+                    .map(|(id, p)| (Some(id), Some(p))),
+            );
+            for (start_word, proclitic) in starts {
+                let mut node = 0;
+                for last in first..doc.tokens.len() {
+                    work.trie_steps += 1;
+                    // A name does not run on across punctuation that ends it.
+                    if last > first && !doc.tokens[last - 1].joined_to_next {
+                        break;
+                    }
+                    let affix = Affix {
+                        proclitic,
+                        ending: None,
+                    };
+                    // An inflected word ends the name: "د طالبانو".
+                    let ending = if last == first && proclitic.is_some() {
+                        affixed[first].without_both
+                    } else if last == first {
+                        affixed[first].without_ending
+                    } else {
+                        affixed[last].without_ending
+                    };
+                    if let Some((id, ending)) = ending {
+                        if let Some(pattern) = trie.step(node, id).and_then(|n| trie.key_at(n)) {
+                            hits.push((
+                                first,
+                                last,
+                                pattern,
+                                Affix {
+                                    ending: Some(ending),
+                                    ..affix
+                                },
+                            ));
+                        }
+                    }
+                    let word = if last == first {
+                        start_word
+                    } else {
+                        word_ids[last]
+                    };
+                    let Some(next) = word.and_then(|word| trie.step(node, word)) else {
+                        break;
+                    };
+                    node = next;
+                    if let Some(pattern) = trie.key_at(node) {
+                        hits.push((first, last, pattern, affix));
+                    }
                 }
             }
         }
         let mut paced = interrupt.paced();
-        for (first, last, pattern) in hits {
+        for (first, last, pattern, affix) in hits {
             paced.at(doc.tokens[first].start)?;
             let tokens = &doc.tokens[first..=last];
-            let surface = &text[tokens[0].start..tokens[tokens.len() - 1].end];
+            let start_byte = tokens[0].start
+                + affix.proclitic.map_or(0, |p| {
+                    arabic::printed_prefix_len(&text[tokens[0].start..tokens[0].end], p.outside)
+                });
+            let surface = &text[start_byte..tokens[tokens.len() - 1].end];
             // (entity, alias, kind, score): the best alias of each entity. A key
             // stands for a handful of aliases at most: a list beats a map.
             let mut by_entity: Vec<(u32, u32, MatchKind, f32)> = Vec::new();
@@ -164,6 +225,11 @@ impl Scan<'_> {
                     continue;
                 }
                 let (kind, score) = classify(alias.kind, &alias.surface, surface, tokens, key);
+                let score = if affix.is_some() {
+                    score * score::AFFIX_FACTOR
+                } else {
+                    score
+                };
                 let score = if alias.weak {
                     score * score::WEAK_FACTOR
                 } else {
@@ -197,20 +263,82 @@ impl Scan<'_> {
                     .then(a.0.entity.cmp(&b.0.entity))
             });
             let kind = choices[0].1;
-            let weak = index.aliases[choices[0].0.alias as usize].weak;
+            let best = &index.aliases[choices[0].0.alias as usize];
+            // One Arabic-script word that equals a native name only through
+            // the letters another orthography writes, in a text whose own
+            // letters show it could have written the name's ("چند", "some",
+            // is not "جنڈ", Jand), needs the document's support, as a weak
+            // alias does. Arabic's "كراتشي" for "کراچی" does not.
+            let weak = best.weak
+                || (key == Key::Folded
+                    && best.kind == AliasKind::Native
+                    && first == last
+                    && arabic::has_letters_arabic_lacks(doc.basic_key(&tokens[0])));
             out.push(Candidate {
                 first,
                 end: last + 1,
-                start_byte: tokens[0].start,
+                start_byte,
                 end_byte: tokens[tokens.len() - 1].end,
                 kind,
-                evidence: Evidence::Alias,
+                evidence: if affix.is_some() {
+                    Evidence::Affixed {
+                        proclitic: affix.proclitic.map(|p| p.letters),
+                        ending: affix.ending,
+                    }
+                } else {
+                    Evidence::Alias
+                },
                 choices: choices.into_iter().map(|(c, _)| c).collect(),
                 weak,
             });
         }
         Ok(())
     }
+}
+
+/// What was taken off a printed word to match it.
+#[derive(Clone, Copy, Default)]
+struct Affix {
+    proclitic: Option<&'static Proclitic>,
+    ending: Option<&'static str>,
+}
+
+impl Affix {
+    fn is_some(&self) -> bool {
+        self.proclitic.is_some() || self.ending.is_some()
+    }
+}
+
+/// The trie words an Arabic-script word is without its affixes, if any.
+#[derive(Default)]
+struct Affixed {
+    without_proclitic: Option<(u32, &'static Proclitic)>,
+    without_ending: Option<(u32, &'static str)>,
+    without_both: Option<(u32, &'static str)>,
+}
+
+fn affixed_forms(trie: &WordTrie, key: &str) -> Affixed {
+    if !arabic::is_arabic_script(key) {
+        return Affixed::default();
+    }
+    let ending_of = |word: &str| {
+        arabic::ending_variants(word).find_map(|(stem, ending)| Some((trie.word(stem)?, ending)))
+    };
+    let mut forms = Affixed {
+        without_ending: ending_of(key),
+        ..Affixed::default()
+    };
+    for (stem, proclitic) in arabic::proclitic_variants(key) {
+        match trie.word(&stem) {
+            Some(id) if forms.without_proclitic.is_none() => {
+                forms.without_proclitic = Some((id, proclitic));
+            }
+            Some(_) => {}
+            None if forms.without_both.is_none() => forms.without_both = ending_of(&stem),
+            None => {}
+        }
+    }
+    forms
 }
 
 fn classify(
@@ -229,6 +357,9 @@ fn classify(
                 score::ACRONYM_TITLE
             };
             (MatchKind::Acronym, score)
+        }
+        AliasKind::Native if key == Key::Folded => {
+            (MatchKind::NativeScript, score::NATIVE * score::AFFIX_FACTOR)
         }
         AliasKind::Native => (MatchKind::NativeScript, score::NATIVE),
         AliasKind::Canonical | AliasKind::Name if surface == alias => {

@@ -1,5 +1,5 @@
 //! Per document, after normalisation: names found exactly (`candidates`) and
-//! through misspellings (`fuzzy`), overlaps settled (`settle`), place names inside longer names
+//! through misspellings (`fuzzy`), acronyms spelled in Arabic-script letter names (`spelled`), overlaps settled (`settle`), place names inside longer names
 //! dropped (`inside`), partial names
 //! and acronyms linked to what the document named in full (`link`), every
 //! score taken from `score`.
@@ -10,3 +10,4 @@ pub mod inside;
 pub mod link;
 pub mod score;
 pub mod settle;
+pub mod spelled;

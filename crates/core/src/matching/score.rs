@@ -13,6 +13,11 @@ pub const FUZZY_MAX: f32 = 0.86;
 pub const PARTIAL_MULTI_WORD: f32 = 0.84;
 pub const PARTIAL_ONE_WORD: f32 = 0.8;
 pub const PARTIAL_MISSPELT: f32 = 0.72;
+/// Factor for a match made after taking a glued proclitic or an ending off
+/// an Arabic-script word, and for a native name matched only through the
+/// letters one orthography writes for another's (پ/ب): an exact spelling
+/// of another entity ranks above either.
+pub const AFFIX_FACTOR: f32 = 0.97;
 /// Factor for an alias that is too generic alone.
 pub const WEAK_FACTOR: f32 = 0.9;
 

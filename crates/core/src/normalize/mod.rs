@@ -5,11 +5,15 @@
 //!   tashkeel, tatweel and zero-width joiners. Hyphens, dashes and spaces all
 //!   separate tokens, so "Tehrik-e-Taliban" and "Tehrik e Taliban" are one key.
 //! - The *folded* key adds the transliteration equivalences of Pashto, Urdu,
-//!   Dari and Arabic names written in Latin letters (see `TRANSLITERATION`).
+//!   Dari and Arabic names written in Latin letters (see `TRANSLITERATION`),
+//!   and the letters one Arabic-script orthography writes for another's
+//!   (`arabic`).
 //!   Acronyms are never matched on it: folding "TTP" to "tp" would be wrong.
 //!
 //! Keys of a document are its tokens' keys joined by single spaces, so a
 //! multi-word alias is a substring that starts and ends on token boundaries.
+
+pub mod arabic;
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
@@ -343,7 +347,7 @@ pub fn basic_fold_into(raw: &str, out: &mut String) {
             if is_combining_mark(d) {
                 return;
             }
-            let d = fold_arabic_letter(d);
+            let d = arabic::fold_letter(d);
             for lower in d.to_lowercase() {
                 out.push(lower);
             }
@@ -359,21 +363,6 @@ pub fn basic_key(name: &str) -> String {
 /// The folded key of a whole name.
 pub fn folded_key(name: &str) -> String {
     normalize(name).folded
-}
-
-/// Letter variants of Arabic script that spell the same name: Arabic and
-/// Persian yeh and kaf, teh marbuta and heh, alef and hamza-carrier forms
-/// (hamza and madda themselves are combining marks after decomposition).
-fn fold_arabic_letter(c: char) -> char {
-    match c {
-        'ي' | 'ى' | 'ې' | 'ۍ' | 'ے' | 'ێ' => 'ی',
-        'ك' | 'ڪ' => 'ک',
-        'ة' | 'ۀ' | 'ہ' | 'ۂ' | 'ھ' | 'ە' => 'ه',
-        'أ' | 'إ' | 'آ' | 'ٱ' | 'ٲ' | 'ٳ' => 'ا',
-        'ؤ' => 'و',
-        'ئ' => 'ی',
-        other => other,
-    }
 }
 
 /// Particles of Arabic and Persian names, each with the form they fold to:
@@ -431,6 +420,10 @@ pub fn transliteration_fold_into(basic: &str, out: &mut String) {
     }
     if let Some(group) = NAME_SYNONYMS.iter().find(|group| group.contains(&basic)) {
         out.push_str(group[0]);
+        return;
+    }
+    if arabic::is_arabic_script(basic) {
+        arabic::fold_into(basic, out);
         return;
     }
     if basic.len() < 4 || !basic.bytes().all(|b| b.is_ascii_lowercase()) {

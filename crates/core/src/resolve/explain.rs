@@ -26,6 +26,19 @@ pub(super) fn explain(
             definition.0,
             definition.1
         ),
+        (Evidence::Affixed { proclitic, ending }, _) => {
+            let mut taken = Vec::new();
+            if let Some(proclitic) = proclitic {
+                taken.push(format!("the glued proclitic {proclitic:?}"));
+            }
+            if let Some(ending) = ending {
+                taken.push(format!("the ending {ending:?}"));
+            }
+            format!("name {alias:?} without {}", taken.join(" and "))
+        }
+        (Evidence::SpelledAcronym, _) => {
+            format!("acronym {alias:?} spelled in Arabic-script letter names")
+        }
         (Evidence::Fuzzy { distance }, _) => {
             let steps = normalisation_steps(written, alias);
             let mut line = format!("fuzzy match of alias {alias:?}: edit distance {distance}");

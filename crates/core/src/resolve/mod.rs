@@ -12,6 +12,7 @@ use crate::matching::fuzzy::fuzzy_candidates;
 use crate::matching::inside::drop_places_inside_longer_names;
 use crate::matching::link::link;
 use crate::matching::settle::settle;
+use crate::matching::spelled::spelled_acronym_candidates;
 use crate::normalize::normalize_until;
 use crate::types::{Resolution, ResolveOptions};
 
@@ -127,6 +128,7 @@ impl Resolver {
         work.tokens += doc.tokens.len() as u64;
         interrupt.check()?;
         let mut candidates = alias_candidates(index, &doc, text, interrupt, work)?;
+        candidates.extend(spelled_acronym_candidates(index, &doc, text));
         interrupt.check()?;
         if options.fuzzy {
             candidates.extend(fuzzy_candidates(index, &doc, interrupt, work)?);

@@ -257,7 +257,9 @@ pub fn only_common_name_words(name: &str) -> bool {
         .peekable();
     words.peek().is_some()
         && words.all(|w| {
-            let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let w = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
             COMMON_NAME_WORDS.contains(&w.as_str())
         })
 }
