@@ -761,3 +761,80 @@ fn arabic_script_as_printed() {
         );
     }
 }
+
+/// People in context: a shorter form inside a longer name, an unknown full
+/// name claiming its own surname, roles that do not fit, and a surname two
+/// people named before share (offered with alternatives).
+#[test]
+fn people_in_context() {
+    // (phenomenon, text, the span's text, entity it must resolve to or None)
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "a surname inside a longer unknown name",
+            "Imran Khan was jailed. Justice Sardar Ejaz Ishaq Khan heard the case.",
+            "Khan",
+            None,
+        ),
+        (
+            "an unknown full name claims the later surname",
+            "Imran Khan was jailed. Police said Javed Khan was hurt. Khan is in hospital.",
+            "Khan",
+            None,
+        ),
+        (
+            "a known full name still lends its surname",
+            "Imran Khan was jailed. Khan's lawyers appealed.",
+            "Khan",
+            Some("imran-khan"),
+        ),
+        (
+            "a title before the surname",
+            "Imran Khan was jailed. Mr Khan appealed.",
+            "Khan",
+            Some("imran-khan"),
+        ),
+        (
+            "a role that does not fit",
+            "Swat pacer Imran Khan took three wickets.",
+            "Imran Khan",
+            None,
+        ),
+        (
+            "a police role that does not fit",
+            "The police official Ismail Khan said two were killed.",
+            "Ismail Khan",
+            None,
+        ),
+        (
+            "a former role fits",
+            "Former cricketer Imran Khan founded the party.",
+            "Imran Khan",
+            Some("imran-khan"),
+        ),
+    ];
+    for (name, text, span, expected) in cases {
+        let resolution = resolve(text);
+        // The last occurrence of the span: the later use the rule is about.
+        let at = text.rfind(span).unwrap();
+        let found = resolution
+            .mentions
+            .iter()
+            .find(|m| m.start == at)
+            .map(|m| m.entity_id.as_str());
+        assert_eq!(
+            found, *expected,
+            "{name}: {text:?} -> {:?}",
+            resolution.mentions
+        );
+    }
+    let shared = resolve("Nawaz Sharif met Shehbaz Sharif. Sharif said the talks went well.");
+    let bare = shared
+        .mentions
+        .iter()
+        .find(|m| m.start == 33)
+        .expect("the bare surname is a mention");
+    let offered: Vec<&str> = std::iter::once(bare.entity_id.as_str())
+        .chain(bare.alternatives.iter().map(|a| a.entity_id.as_str()))
+        .collect();
+    assert_eq!(offered, ["shehbaz-sharif", "nawaz-sharif"], "{:?}", bare);
+}

@@ -22,7 +22,7 @@ use crate::types::EntityType;
 
 /// Words that combine with a place name without making a new name of it.
 #[rustfmt::skip]
-const COMBINING_WORDS: &[&str] = &[
+pub(crate) const COMBINING_WORDS: &[&str] = &[
     // compass and position
     "north", "south", "east", "west", "northern", "southern", "eastern", "western", "central",
     "upper", "lower", "northeast", "northwest", "southeast", "southwest", "northeastern",
@@ -48,7 +48,7 @@ const COMBINING_WORDS: &[&str] = &[
 /// Words capitalised at the start of a sentence (or in a title) that never
 /// begin a name ("In Kabul").
 #[rustfmt::skip]
-const FUNCTION_WORDS: &[&str] = &[
+pub(crate) const FUNCTION_WORDS: &[&str] = &[
     "in", "on", "at", "for", "from", "to", "by", "with", "the", "a", "an", "and", "but", "or", "of",
     "as", "after", "before", "since", "during", "across", "near", "inside", "outside", "over",
     "under", "while", "when", "where", "if", "than", "like", "about", "against", "between", "into",
@@ -203,7 +203,7 @@ const HEADLINE_WINDOW: usize = 12;
 /// Title-case and shouted headlines capitalise every word ("Pakistan Warns
 /// Taliban", "PAKISTAN TELLS KABUL"): there a capitalised neighbour says
 /// nothing. Most of the words of the line around the place are capitalised.
-fn in_a_headline(doc: &NormalizedText, text: &str, place: usize) -> bool {
+pub(crate) fn in_a_headline(doc: &NormalizedText, text: &str, place: usize) -> bool {
     let tokens = &doc.tokens;
     let same_line = |a: usize, b: usize| !text[tokens[a].end..tokens[b].start].contains('\n');
     let mut first = place;

@@ -11,12 +11,17 @@ use crate::error::Result;
 use crate::index::Index;
 use crate::matching::candidates::{score, Candidate, Choice, Evidence};
 use crate::matching::fuzzy::MAX_FUZZY_WORD_LETTERS;
+use crate::matching::people::{inside_a_longer_name, role_does_not_fit, unknown_name_at, UNKNOWN};
 use crate::normalize::{CaseShape, NormalizedText};
 use crate::types::{EntityType, MatchKind};
 use crate::work::{Interrupt, Work};
 
 /// Longest shorter form of a name, in words ("Bhutto Zardari").
 const MAX_PARTIAL_WORDS: usize = 3;
+/// A shorter form several people named before share: the latest of them
+/// keeps this share of the score, the others `RIVAL_FORM_FACTOR`.
+const SHARED_FORM_FACTOR: f32 = 0.9;
+const RIVAL_FORM_FACTOR: f32 = 0.6;
 /// Shortest surname that may be misspelt by one letter and still link.
 const MIN_MISSPELT_SURNAME: usize = 7;
 
@@ -212,13 +217,25 @@ struct Antecedent {
 #[derive(Default)]
 struct ShorterForms {
     forms: HashMap<String, Antecedent>,
+    /// Other people named earlier who share a form ("Sharif" after Nawaz
+    /// and Shehbaz Sharif): (entity, alias), the latest first.
+    rivals: HashMap<String, Vec<(u32, u32)>>,
     /// A one-word form, or it with one letter deleted -> the forms it comes from.
     near: HashMap<String, Vec<String>>,
 }
 
 impl ShorterForms {
     fn insert(&mut self, form: &str, antecedent: Antecedent) {
-        let is_new = self.forms.insert(form.to_string(), antecedent).is_none();
+        let entity = antecedent.entity;
+        let previous = self.forms.insert(form.to_string(), antecedent);
+        let is_new = previous.is_none();
+        if let Some(previous) = previous {
+            let rivals = self.rivals.entry(form.to_string()).or_default();
+            rivals.retain(|(other, _)| *other != entity && *other != previous.entity);
+            if previous.entity != entity && previous.entity != UNKNOWN {
+                rivals.insert(0, (previous.entity, previous.alias));
+            }
+        }
         if is_new && misspellable(form) {
             for variant in one_deletion_variants(form) {
                 let forms = self.near.entry(variant).or_default();
@@ -300,7 +317,25 @@ fn link_partial_names_and_acronyms(
                 span: (mention.start_byte, mention.end_byte),
             };
             let alias = mention.choices[0].alias;
-            if entity.entity_type == EntityType::Person && mention.kind != MatchKind::PartialName {
+            let person = entity.entity_type == EntityType::Person;
+            if person
+                && mention.kind != MatchKind::PartialName
+                && role_does_not_fit(index, doc, text, &mention)
+            {
+                // Someone else of the same name: their surname is theirs.
+                for form in shorter_forms_of(&text[mention.start_byte..mention.end_byte]) {
+                    shorter_forms.insert(
+                        &form,
+                        Antecedent {
+                            entity: UNKNOWN,
+                            ..antecedent(alias)
+                        },
+                    );
+                }
+                i = i.max(mention.end);
+                continue;
+            }
+            if person && mention.kind != MatchKind::PartialName {
                 let surface = &text[mention.start_byte..mention.end_byte];
                 for name in [
                     entity.name.as_str(),
@@ -325,9 +360,24 @@ fn link_partial_names_and_acronyms(
             continue;
         }
         let limit = next_mention.peek().map_or(doc.tokens.len(), |m| m.first);
-        if let Some(found) = partial_name_at(doc, i, limit, &shorter_forms, work) {
+        if let Some(found) = partial_name_at(doc, text, i, limit, &shorter_forms, work) {
             i = found.end;
             out.push(found);
+            continue;
+        }
+        if let Some(end) = unknown_name_at(doc, text, i, limit) {
+            let span = (doc.tokens[i].start, doc.tokens[end - 1].end);
+            for form in shorter_forms_of(&text[span.0..span.1]) {
+                shorter_forms.insert(
+                    &form,
+                    Antecedent {
+                        entity: UNKNOWN,
+                        alias: 0,
+                        span,
+                    },
+                );
+            }
+            i = end;
             continue;
         }
         let token = &doc.tokens[i];
@@ -395,6 +445,7 @@ fn shorter_forms_of(name: &str) -> Vec<String> {
 
 fn partial_name_at(
     doc: &NormalizedText,
+    text: &str,
     i: usize,
     limit: usize,
     shorter_forms: &ShorterForms,
@@ -415,6 +466,9 @@ fn partial_name_at(
         {
             continue;
         }
+        if inside_a_longer_name(doc, text, i, i + length) {
+            continue;
+        }
         let key = &doc.folded[tokens[0].folded.0..tokens[length - 1].folded.1];
         work.link_probes += 1;
         let (antecedent, score) = match shorter_forms.forms.get(key) {
@@ -431,6 +485,26 @@ fn partial_name_at(
             }
             None => continue,
         };
+        if antecedent.entity == UNKNOWN {
+            return None;
+        }
+        // Shared by several people named before: the latest first, all
+        // offered, none sure.
+        let rivals = shorter_forms.rivals.get(key).map_or(&[][..], Vec::as_slice);
+        let mut choices = vec![Choice {
+            entity: antecedent.entity,
+            alias: antecedent.alias,
+            score: if rivals.is_empty() {
+                score
+            } else {
+                score * SHARED_FORM_FACTOR
+            },
+        }];
+        choices.extend(rivals.iter().map(|&(entity, alias)| Choice {
+            entity,
+            alias,
+            score: score * RIVAL_FORM_FACTOR,
+        }));
         return Some(Candidate {
             first: i,
             end: i + length,
@@ -440,11 +514,7 @@ fn partial_name_at(
             evidence: Evidence::Partial {
                 antecedent: antecedent.span,
             },
-            choices: vec![Choice {
-                entity: antecedent.entity,
-                alias: antecedent.alias,
-                score,
-            }],
+            choices,
             weak: false,
         });
     }

@@ -1,6 +1,6 @@
 //! Per document, after normalisation: names found exactly (`candidates`) and
 //! through misspellings (`fuzzy`), acronyms spelled in Arabic-script letter names (`spelled`), overlaps settled (`settle`), place names inside longer names
-//! dropped (`inside`), partial names
+//! dropped (`inside`), people's names read in their context (`people`), partial names
 //! and acronyms linked to what the document named in full (`link`), every
 //! score taken from `score`.
 
@@ -8,6 +8,7 @@ pub mod candidates;
 pub mod fuzzy;
 pub mod inside;
 pub mod link;
+pub mod people;
 pub mod score;
 pub mod settle;
 pub mod spelled;

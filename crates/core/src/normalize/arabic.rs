@@ -245,7 +245,9 @@ mod tests {
         ];
         for (word, yields, never) in endings {
             let key = basic_key(word);
-            let stems: Vec<String> = ending_variants(&key).map(|(stem, _)| stem.to_string()).collect();
+            let stems: Vec<String> = ending_variants(&key)
+                .map(|(stem, _)| stem.to_string())
+                .collect();
             if let Some(stem) = yields {
                 assert!(stems.contains(&basic_key(stem)), "{word}: {stems:?}");
             }
