@@ -109,3 +109,29 @@ fn places_of_afghanistan_and_pakistan_carry_native_names() {
         );
     }
 }
+
+/// The letters one orthography writes for another's (پ/ب, چ/ج, گ/ک) bring
+/// spellings together: no two entities' Arabic-script names may differ only
+/// by them, or a name of one would match the other.
+#[test]
+fn native_names_of_different_entities_stay_apart_when_folded() {
+    use entity_resolver_core::normalize::{basic_key, folded_key};
+    let index = default_index();
+    let mut by_folded: std::collections::HashMap<String, (String, &str)> = Default::default();
+    let mut collisions = Vec::new();
+    for entity in index.entities() {
+        for name in &entity.record.native {
+            let (basic, folded) = (basic_key(name), folded_key(name));
+            match by_folded.get(&folded) {
+                Some((other_basic, other)) if *other != entity.id && *other_basic != basic => {
+                    collisions.push(format!("{name} ({}) / {other}", entity.id));
+                }
+                Some(_) => {}
+                None => {
+                    by_folded.insert(folded, (basic, entity.id.as_str()));
+                }
+            }
+        }
+    }
+    assert!(collisions.is_empty(), "{collisions:?}");
+}

@@ -838,3 +838,115 @@ fn people_in_context() {
         .collect();
     assert_eq!(offered, ["shehbaz-sharif", "nawaz-sharif"], "{:?}", bare);
 }
+
+/// Look-alikes within and across scripts: folding and fuzzy matching never
+/// carry a name to a different real entity, and a credit names the agency.
+#[test]
+fn look_alikes_stay_apart() {
+    // (pair, text, the span's text, entity it must be, entity it must not be)
+    let cases: &[(&str, &str, &str, Option<&str>, &str)] = &[
+        (
+            "TTP / TLP",
+            "TTP militants attacked a post in Bannu.",
+            "TTP",
+            Some("ttp"),
+            "tehreek-e-labbaik-pakistan",
+        ),
+        (
+            "TLP / TTP",
+            "TLP workers blocked the roads in Lahore.",
+            "TLP",
+            Some("tehreek-e-labbaik-pakistan"),
+            "ttp",
+        ),
+        (
+            "ISI / ISIS",
+            "ISI officials met in Islamabad.",
+            "ISI",
+            Some("isi"),
+            "islamic-state",
+        ),
+        (
+            "ISIS / ISI",
+            "ISIS fighters regrouped in Syria.",
+            "ISIS",
+            Some("islamic-state"),
+            "isi",
+        ),
+        (
+            "Qalat / Kalat",
+            "In Zabul, officials in Qalat said the road was closed.",
+            "Qalat",
+            Some("qalat"),
+            "kalat",
+        ),
+        (
+            "Kalat / Qalat",
+            "Levies in Kalat said two were hurt.",
+            "Kalat",
+            None,
+            "qalat",
+        ),
+        (
+            "Kalat with support",
+            "Levies in Kalat, Balochistan, said two were hurt.",
+            "Kalat",
+            Some("kalat"),
+            "qalat",
+        ),
+        (
+            "چ / ج (Urdu word, Jand)",
+            "چند روز پہلے",
+            "چند",
+            None,
+            "jand",
+        ),
+        (
+            "پ / ب in Arabic",
+            "قالت باكستان إن",
+            "باكستان",
+            Some("pakistan"),
+            "bakhtar-news-agency",
+        ),
+        (
+            "a credit",
+            "ISLAMABAD (APP) — The cabinet met.",
+            "APP",
+            Some("associated-press-of-pakistan"),
+            "pti",
+        ),
+        (
+            "a credit after",
+            "Two were killed, AP reported.",
+            "AP",
+            Some("associated-press"),
+            "andhra-pradesh",
+        ),
+        (
+            "not a credit",
+            "The party won in AP and Telangana.",
+            "AP",
+            None,
+            "associated-press",
+        ),
+    ];
+    for (pair, text, span, expected, never) in cases {
+        let resolution = resolve(text);
+        let at = text.find(span).unwrap();
+        let found = resolution
+            .mentions
+            .iter()
+            .find(|m| m.start == at)
+            .map(|m| m.entity_id.as_str());
+        assert_eq!(
+            found, *expected,
+            "{pair}: {text:?} -> {:?}",
+            resolution.mentions
+        );
+        assert!(
+            resolution.mentions.iter().all(|m| m.entity_id != *never),
+            "{pair}: {never} in {:?}",
+            resolution.mentions
+        );
+    }
+}

@@ -241,6 +241,16 @@ impl Scan<'_> {
                     None => by_entity.push((alias.entity, alias_id, kind, score)),
                 }
             }
+            // A spelling that is exactly one entity's name (up to the basic
+            // key) is that entity's, not a look-alike's the folding reaches
+            // ("Kalat" of Balochistan is not "Qalat" of Zabul).
+            if key == Key::Folded && !affix.is_some() {
+                let written = &doc.basic[tokens[0].basic.0..tokens[tokens.len() - 1].basic.1];
+                let spelt = |alias: u32| index.aliases[alias as usize].key == written;
+                if by_entity.iter().any(|e| spelt(e.1)) {
+                    by_entity.retain(|e| spelt(e.1));
+                }
+            }
             if by_entity.is_empty() {
                 continue;
             }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use crate::error::Result;
 use crate::index::Index;
 use crate::matching::candidates::{score, Candidate, Choice, Evidence};
+use crate::matching::credits::credited;
 use crate::matching::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::matching::people::{inside_a_longer_name, role_does_not_fit, unknown_name_at, UNKNOWN};
 use crate::normalize::{CaseShape, NormalizedText};
@@ -136,7 +137,7 @@ pub fn link(
     work: &mut Work,
 ) -> Result<Vec<Candidate>> {
     let mut mentions = choose_among_shared(index, settled);
-    drop_unsupported_weak(index, &mut mentions);
+    drop_unsupported_weak(index, text, &mut mentions);
     link_partial_names_and_acronyms(index, doc, text, mentions, interrupt, work)
 }
 
@@ -187,8 +188,8 @@ fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candi
 
 /// A weak alias stands only where the document supports it: its entity, or
 /// an entity related to it, is also mentioned otherwise ("Foreign Office" in
-/// a text that names Pakistan).
-fn drop_unsupported_weak(index: &Index, mentions: &mut Vec<Candidate>) {
+/// a text that names Pakistan), or it credits a news agency ("(AP)").
+fn drop_unsupported_weak(index: &Index, text: &str, mentions: &mut Vec<Candidate>) {
     let strong: std::collections::HashSet<u32> = mentions
         .iter()
         .filter(|m| !m.weak)
@@ -197,6 +198,7 @@ fn drop_unsupported_weak(index: &Index, mentions: &mut Vec<Candidate>) {
     mentions.retain(|m| {
         !m.weak
             || strong.contains(&m.entity())
+            || credited(index, text, m)
             || index.entities[m.entity() as usize]
                 .related
                 .iter()
