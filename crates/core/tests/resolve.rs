@@ -950,3 +950,56 @@ fn look_alikes_stay_apart() {
         );
     }
 }
+
+/// Lower case as posts write it: a name the document also writes as a name
+/// resolves in an all-lower-case sentence; ordinary prose keeps its words.
+#[test]
+fn lower_case_names_in_posts() {
+    // (what, text, the span's text, entity it must resolve to or None)
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "a post",
+            "The Taliban took Kabul. \"taliban are back lol\"",
+            "taliban",
+            Some("taliban"),
+        ),
+        (
+            "an acronym in a post",
+            "Imran Khan leads the PTI. \"nobody listened. pti was right.\"",
+            "pti",
+            Some("pti"),
+        ),
+        (
+            "a word in prose",
+            "Turkey hosted talks. We ate turkey at the dinner.",
+            "turkey",
+            None,
+        ),
+        (
+            "not named as a name",
+            "\"taliban are back lol\"",
+            "taliban",
+            None,
+        ),
+        (
+            "two letters stay words",
+            "The US spoke. \"pray for us all\"",
+            "us",
+            None,
+        ),
+    ];
+    for (what, text, span, expected) in cases {
+        let resolution = resolve(text);
+        let at = text.rfind(span).unwrap();
+        let found = resolution
+            .mentions
+            .iter()
+            .find(|m| m.start == at)
+            .map(|m| m.entity_id.as_str());
+        assert_eq!(
+            found, *expected,
+            "{what}: {text:?} -> {:?}",
+            resolution.mentions
+        );
+    }
+}

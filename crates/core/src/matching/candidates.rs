@@ -55,6 +55,10 @@ pub struct Candidate {
     pub evidence: Evidence,
     pub choices: Vec<Choice>,
     pub weak: bool,
+    /// Written in lower case where the name's case rule wants capitals
+    /// ("taliban", "pti was right"): stands only where the document also
+    /// names the entity as a name.
+    pub lower_case: bool,
 }
 
 impl Candidate {
@@ -211,9 +215,11 @@ impl Scan<'_> {
             // (entity, alias, kind, score): the best alias of each entity. A key
             // stands for a handful of aliases at most: a list beats a map.
             let mut by_entity: Vec<(u32, u32, MatchKind, f32)> = Vec::new();
+            let mut lower_case_entities: Vec<u32> = Vec::new();
             for &alias_id in patterns.aliases_of(pattern) {
                 let alias = &index.aliases[alias_id as usize];
-                if !case_rule_holds(alias.case, &alias.letters, tokens, text) {
+                let lower_case = !case_rule_holds(alias.case, &alias.letters, tokens, text);
+                if lower_case && !lower_case_allowed(alias, doc, text, first, last) {
                     continue;
                 }
                 // "LET US ACT", "WHAT IS LEFT": in an all-caps headline a
@@ -230,7 +236,7 @@ impl Scan<'_> {
                 } else {
                     score
                 };
-                let score = if alias.weak {
+                let score = if alias.weak || lower_case {
                     score * score::WEAK_FACTOR
                 } else {
                     score
@@ -239,6 +245,9 @@ impl Scan<'_> {
                     Some(best) if score > best.3 => *best = (alias.entity, alias_id, kind, score),
                     Some(_) => {}
                     None => by_entity.push((alias.entity, alias_id, kind, score)),
+                }
+                if lower_case {
+                    lower_case_entities.push(alias.entity);
                 }
             }
             // A spelling that is exactly one entity's name (up to the basic
@@ -298,6 +307,8 @@ impl Scan<'_> {
                 } else {
                     Evidence::Alias
                 },
+                lower_case: lower_case_entities.contains(&choices[0].0.entity)
+                    && !case_rule_holds(best.case, &best.letters, tokens, text),
                 choices: choices.into_iter().map(|(c, _)| c).collect(),
                 weak,
             });
@@ -412,6 +423,63 @@ fn in_all_caps_context(doc: &NormalizedText, text: &str, first: usize, last: usi
 }
 
 /// Does the text's case fit the alias's rule?
+/// Bytes looked at on each side for the sentence around a lower-case name.
+const SENTENCE_WINDOW: usize = 300;
+
+/// Names and longer acronyms written all in lower case, where their case
+/// rule asks for capitals, in a sentence or quote that writes nothing in
+/// capitals (a post: "pti was right", "taliban are back"). Never two-letter
+/// acronyms nor weak names ("us", "is", "tip" stay words), and not in
+/// ordinary prose, where "turkey" and "swat" are words.
+fn lower_case_allowed(
+    alias: &crate::index::Alias,
+    doc: &NormalizedText,
+    text: &str,
+    first: usize,
+    last: usize,
+) -> bool {
+    let tokens = &doc.tokens;
+    let all_lower = tokens[first..=last]
+        .iter()
+        .all(|t| t.shape == CaseShape::Lower);
+    let letters = tokens[first..=last]
+        .iter()
+        .flat_map(|t| text[t.start..t.end].chars())
+        .filter(|c| c.is_alphabetic())
+        .count();
+    if !(all_lower
+        && !alias.weak
+        && letters >= 3
+        && matches!(alias.case, CaseRule::Capitalized | CaseRule::UpperOrTitle))
+    {
+        return false;
+    }
+    let boundary = |c: char| matches!(c, '.' | '!' | '?' | '"' | '\u{201c}' | '\u{201d}' | '\n');
+    let (start, end) = (tokens[first].start, tokens[last].end);
+    let mut from = start.saturating_sub(SENTENCE_WINDOW);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (end + SENTENCE_WINDOW).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let sentence_start = text[from..start]
+        .rfind(boundary)
+        .map_or(from, |at| from + at);
+    let sentence_end = text[end..to].find(boundary).map_or(to, |at| end + at);
+    let first_in = tokens[..first].partition_point(|t| t.start < sentence_start);
+    !tokens[first_in..]
+        .iter()
+        .take_while(|t| t.end <= sentence_end)
+        .any(|t| {
+            matches!(
+                t.shape,
+                CaseShape::Title | CaseShape::Upper | CaseShape::Mixed
+            ) && text[t.start..t.end].chars().any(char::is_alphabetic)
+        })
+}
+
 pub fn case_rule_holds(rule: CaseRule, letters: &str, tokens: &[Token], text: &str) -> bool {
     match rule {
         CaseRule::Any => true,

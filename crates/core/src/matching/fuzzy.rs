@@ -276,6 +276,7 @@ fn align(
         evidence: Evidence::Fuzzy { distance },
         choices,
         weak,
+        lower_case: false,
     })
 }
 

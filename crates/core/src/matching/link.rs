@@ -192,10 +192,13 @@ fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candi
 fn drop_unsupported_weak(index: &Index, text: &str, mentions: &mut Vec<Candidate>) {
     let strong: std::collections::HashSet<u32> = mentions
         .iter()
-        .filter(|m| !m.weak)
+        .filter(|m| !m.weak && !m.lower_case)
         .map(|m| m.entity())
         .collect();
     mentions.retain(|m| {
+        if m.lower_case {
+            return strong.contains(&m.entity());
+        }
         !m.weak
             || strong.contains(&m.entity())
             || credited(index, text, m)
@@ -399,6 +402,7 @@ fn link_partial_names_and_acronyms(
                     score: score::DOCUMENT_ACRONYM,
                 }],
                 weak: false,
+                lower_case: false,
             });
         }
         i += 1;
@@ -518,6 +522,7 @@ fn partial_name_at(
             },
             choices,
             weak: false,
+            lower_case: false,
         });
     }
     None

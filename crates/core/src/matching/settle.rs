@@ -56,6 +56,7 @@ mod tests {
                 score,
             }],
             weak: false,
+            lower_case: false,
         }
     }
 

@@ -135,6 +135,7 @@ pub fn spelled_acronym_candidates(
             evidence: Evidence::SpelledAcronym,
             choices,
             weak,
+            lower_case: false,
         });
         let _ = text;
     };
