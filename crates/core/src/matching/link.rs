@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use crate::error::Result;
 use crate::index::Index;
 use crate::matching::candidates::{score, Candidate, Choice, Evidence};
-use crate::matching::credits::credited;
 use crate::matching::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::matching::people::{inside_a_longer_name, role_does_not_fit, unknown_name_at, UNKNOWN};
+use crate::matching::support::{choose_among_shared, drop_unsupported_weak};
 use crate::normalize::{CaseShape, NormalizedText};
 use crate::types::{EntityType, MatchKind};
 use crate::work::{Interrupt, Work};
@@ -139,74 +139,6 @@ pub fn link(
     let mut mentions = choose_among_shared(index, settled);
     drop_unsupported_weak(index, text, &mut mentions);
     link_partial_names_and_acronyms(index, doc, text, mentions, interrupt, work)
-}
-
-/// An alias shared by several entities goes to the one the document supports
-/// most: unambiguous mentions of it or of entities related to it.
-fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candidate> {
-    let mut support: HashMap<u32, u32> = HashMap::new();
-    for mention in mentions.iter().filter(|m| m.choices.len() == 1 && !m.weak) {
-        *support.entry(mention.entity()).or_default() += 1;
-    }
-    let support_of = |entity: u32| -> u32 {
-        let own = support.get(&entity).copied().unwrap_or(0);
-        let related: u32 = index.entities[entity as usize]
-            .related
-            .iter()
-            .map(|r| support.get(r).copied().unwrap_or(0))
-            .sum();
-        own * 2 + related
-    };
-    for mention in mentions.iter_mut().filter(|m| m.choices.len() > 1) {
-        let supports: Vec<u32> = mention
-            .choices
-            .iter()
-            .map(|c| support_of(c.entity))
-            .collect();
-        let best = supports.iter().copied().max().unwrap_or(0);
-        // Stable: among equally supported choices the table's best order stays.
-        let mut ranked: Vec<(Choice, u32)> =
-            mention.choices.iter().copied().zip(supports).collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.score.total_cmp(&a.0.score)));
-        let decided = best > 0 && ranked.get(1).is_none_or(|second| second.1 < best);
-        mention.choices = ranked
-            .into_iter()
-            .enumerate()
-            .map(|(rank, (mut choice, _))| {
-                choice.score *= match (rank, decided) {
-                    (0, true) => 0.95,
-                    (0, false) => 0.75,
-                    (_, true) => 0.4,
-                    (_, false) => 0.6,
-                };
-                choice
-            })
-            .collect();
-    }
-    mentions
-}
-
-/// A weak alias stands only where the document supports it: its entity, or
-/// an entity related to it, is also mentioned otherwise ("Foreign Office" in
-/// a text that names Pakistan), or it credits a news agency ("(AP)").
-fn drop_unsupported_weak(index: &Index, text: &str, mentions: &mut Vec<Candidate>) {
-    let strong: std::collections::HashSet<u32> = mentions
-        .iter()
-        .filter(|m| !m.weak && !m.lower_case)
-        .map(|m| m.entity())
-        .collect();
-    mentions.retain(|m| {
-        if m.lower_case {
-            return strong.contains(&m.entity());
-        }
-        !m.weak
-            || strong.contains(&m.entity())
-            || credited(index, text, m)
-            || index.entities[m.entity() as usize]
-                .related
-                .iter()
-                .any(|r| strong.contains(r))
-    });
 }
 
 struct Antecedent {

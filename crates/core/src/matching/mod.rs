@@ -13,3 +13,4 @@ pub mod people;
 pub mod score;
 pub mod settle;
 pub mod spelled;
+pub mod support;
