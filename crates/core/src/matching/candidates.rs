@@ -6,6 +6,7 @@
 
 use crate::error::Result;
 use crate::index::{AliasKind, CaseRule, Index, PatternSet, WordTrie};
+use crate::matching::lower_case;
 use crate::normalize::arabic::{self, Proclitic};
 use crate::normalize::{CaseShape, NormalizedText, Token};
 use crate::types::MatchKind;
@@ -219,7 +220,7 @@ impl Scan<'_> {
             for &alias_id in patterns.aliases_of(pattern) {
                 let alias = &index.aliases[alias_id as usize];
                 let lower_case = !case_rule_holds(alias.case, &alias.letters, tokens, text);
-                if lower_case && !lower_case_allowed(alias, doc, text, first, last) {
+                if lower_case && !lower_case::allowed(alias, doc, text, first, last) {
                     continue;
                 }
                 // "LET US ACT", "WHAT IS LEFT": in an all-caps headline a
@@ -423,63 +424,6 @@ fn in_all_caps_context(doc: &NormalizedText, text: &str, first: usize, last: usi
 }
 
 /// Does the text's case fit the alias's rule?
-/// Bytes looked at on each side for the sentence around a lower-case name.
-const SENTENCE_WINDOW: usize = 300;
-
-/// Names and longer acronyms written all in lower case, where their case
-/// rule asks for capitals, in a sentence or quote that writes nothing in
-/// capitals (a post: "pti was right", "taliban are back"). Never two-letter
-/// acronyms nor weak names ("us", "is", "tip" stay words), and not in
-/// ordinary prose, where "turkey" and "swat" are words.
-fn lower_case_allowed(
-    alias: &crate::index::Alias,
-    doc: &NormalizedText,
-    text: &str,
-    first: usize,
-    last: usize,
-) -> bool {
-    let tokens = &doc.tokens;
-    let all_lower = tokens[first..=last]
-        .iter()
-        .all(|t| t.shape == CaseShape::Lower);
-    let letters = tokens[first..=last]
-        .iter()
-        .flat_map(|t| text[t.start..t.end].chars())
-        .filter(|c| c.is_alphabetic())
-        .count();
-    if !(all_lower
-        && !alias.weak
-        && letters >= 3
-        && matches!(alias.case, CaseRule::Capitalized | CaseRule::UpperOrTitle))
-    {
-        return false;
-    }
-    let boundary = |c: char| matches!(c, '.' | '!' | '?' | '"' | '\u{201c}' | '\u{201d}' | '\n');
-    let (start, end) = (tokens[first].start, tokens[last].end);
-    let mut from = start.saturating_sub(SENTENCE_WINDOW);
-    while !text.is_char_boundary(from) {
-        from += 1;
-    }
-    let mut to = (end + SENTENCE_WINDOW).min(text.len());
-    while !text.is_char_boundary(to) {
-        to -= 1;
-    }
-    let sentence_start = text[from..start]
-        .rfind(boundary)
-        .map_or(from, |at| from + at);
-    let sentence_end = text[end..to].find(boundary).map_or(to, |at| end + at);
-    let first_in = tokens[..first].partition_point(|t| t.start < sentence_start);
-    !tokens[first_in..]
-        .iter()
-        .take_while(|t| t.end <= sentence_end)
-        .any(|t| {
-            matches!(
-                t.shape,
-                CaseShape::Title | CaseShape::Upper | CaseShape::Mixed
-            ) && text[t.start..t.end].chars().any(char::is_alphabetic)
-        })
-}
-
 pub fn case_rule_holds(rule: CaseRule, letters: &str, tokens: &[Token], text: &str) -> bool {
     match rule {
         CaseRule::Any => true,

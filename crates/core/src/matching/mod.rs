@@ -9,6 +9,7 @@ pub mod credits;
 pub mod fuzzy;
 pub mod inside;
 pub mod link;
+pub mod lower_case;
 pub mod people;
 pub mod score;
 pub mod settle;
