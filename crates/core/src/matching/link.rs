@@ -29,7 +29,17 @@ const MIN_MISSPELT_SURNAME: usize = 7;
 /// Words that never stand for a person on their own: titles, honorifics,
 /// particles and given names too common to point at one person.
 #[rustfmt::skip]
-const NOT_A_PARTIAL_NAME: &[&str] = &["mullah", "mulla", "maulana", "mawlawi", "maulvi", "lt", "col"];
+const NOT_A_PARTIAL_NAME: &[&str] = &[
+    "mullah", "mulla", "maulana", "mawlawi", "maulvi", "molvi", "mufti", "hafiz", "qari", "haji",
+    "hajji", "sheikh", "shaikh", "syed", "sayed", "sayyid", "said", "pir", "ustad", "ustaz", "amir",
+    "emir", "mir", "malik", "sardar", "nawab", "qazi", "mirza", "khan", "shah", "gul", "sher",
+    "ali", "hassan", "hasan", "hussain", "husain", "muhammad", "mohammad", "mohammed", "muhammed",
+    "mohamed", "ahmad", "ahmed", "abdul", "abd", "abu", "ibn", "bin", "bint", "al", "el", "ul",
+    "ur", "ud", "din", "uddin", "general", "gen", "president", "minister", "prime", "mr", "mrs",
+    "ms", "dr", "sir", "lord", "saint", "the", "of", "van", "von", "de", "da", "michael", "john",
+    "david", "james", "robert", "william", "richard", "thomas", "joseph", "joe", "mark", "peter",
+    "paul", "george", "ned", "tom", "abdullah", "noor", "nur", "lt", "col",
+];
 
 /// Applies the document-level rules to settled candidates.
 pub fn link(
