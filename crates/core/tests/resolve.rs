@@ -742,6 +742,24 @@ fn arabic_script_as_printed() {
             "pakistan",
             None,
         ),
+        (
+            "a compound joined, its hamza left out",
+            "ثناالله غفاری کشته شد",
+            "shahab-al-muhajir",
+            Some("ثناالله غفاری"),
+        ),
+        (
+            "an alef before an s-cluster, joined",
+            "در قندهار و اسپینبولدک",
+            "spin-boldak",
+            Some("اسپینبولدک"),
+        ),
+        (
+            "a Persian text's word Arabic would spell alike",
+            "گفت که وده",
+            "wadh",
+            None,
+        ),
     ];
     for (name, text, entity, expected) in cases {
         assert!(
@@ -760,6 +778,18 @@ fn arabic_script_as_printed() {
             resolution.mentions
         );
     }
+    // Arabic script has no capitals: a later bare surname is still a short form.
+    let text = "عمران خان گرفتار ہوئے۔ خان نے کہا کہ";
+    let later = text.rfind("خان").unwrap();
+    let resolution = resolve(text);
+    assert!(
+        resolution
+            .mentions
+            .iter()
+            .any(|m| m.start == later && m.entity_id == "imran-khan"),
+        "{:?}",
+        resolution.mentions
+    );
 }
 
 /// People in context: a shorter form inside a longer name, an unknown full

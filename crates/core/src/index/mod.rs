@@ -239,13 +239,8 @@ impl Index {
                 // Persian and Urdu write a compound with a space or a
                 // zero-width non-joiner ("ذبیح الله", "ذبیح‌الله"), which folds
                 // to one word: each pair of words may come joined.
-                let words: Vec<&str> = key.split(' ').collect();
-                for at in 1..words.len() {
-                    let joined = format!("{}{}", words[at - 1], words[at]);
-                    let mut variant: Vec<&str> = words[..at - 1].to_vec();
-                    variant.push(&joined);
-                    variant.extend(&words[at + 1..]);
-                    basic_keyed.push((variant.join(" "), i as u32));
+                for variant in joined_pairs(&key) {
+                    basic_keyed.push((variant, i as u32));
                 }
                 // ... and a compound the table writes with a joiner may come
                 // spaced ("سپین‌بولدک", "سپین بولدک").
@@ -269,9 +264,12 @@ impl Index {
                 )
             })
             .flat_map_iter(|(i, alias)| {
-                spelling_variants(&alias.surface)
-                    .into_iter()
-                    .map(move |variant| (variant, i as u32))
+                let mut variants = spelling_variants(&alias.surface);
+                if alias.kind == AliasKind::Native {
+                    // Joined compounds, as in the basic set ("ثناالله").
+                    variants.extend(joined_pairs(&variants[0]));
+                }
+                variants.into_iter().map(move |variant| (variant, i as u32))
             })
             .collect();
         clock.lap("keys");
@@ -380,6 +378,22 @@ impl Index {
             total: matching.len(),
         }
     }
+}
+
+/// A key with each pair of neighbouring words joined: Persian and Urdu
+/// write a compound with a space, a zero-width non-joiner or nothing
+/// ("ذبیح الله", "ذبیح‌الله", "ذبیحالله").
+fn joined_pairs(key: &str) -> Vec<String> {
+    let words: Vec<&str> = key.split(' ').collect();
+    (1..words.len())
+        .map(|at| {
+            let joined = format!("{}{}", words[at - 1], words[at]);
+            let mut variant: Vec<&str> = words[..at - 1].to_vec();
+            variant.push(&joined);
+            variant.extend(&words[at + 1..]);
+            variant.join(" ")
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -204,6 +204,9 @@ impl Scan<'_> {
                 }
             }
         }
+        // Letters Arabic lacks anywhere in the text: it is Persian, Urdu or
+        // Pashto, whose writers had the name's letters at hand.
+        let persian_letters = key == Key::Folded && arabic::has_letters_arabic_lacks(&doc.basic);
         let mut paced = interrupt.paced();
         for (first, last, pattern, affix) in hits {
             paced.at(doc.tokens[first].start)?;
@@ -287,13 +290,14 @@ impl Scan<'_> {
             // One Arabic-script word that equals a native name only through
             // the letters another orthography writes, in a text whose own
             // letters show it could have written the name's ("چند", "some",
-            // is not "جنڈ", Jand), needs the document's support, as a weak
-            // alias does. Arabic's "كراتشي" for "کراچی" does not.
+            // is not "جنڈ", Jand; Dari "وده" is not "وڈھ", Wadh), needs the
+            // document's support, as a weak alias does. Arabic's "كراتشي"
+            // for "کراچی" does not.
             let weak = best.weak
                 || (key == Key::Folded
                     && best.kind == AliasKind::Native
                     && first == last
-                    && arabic::has_letters_arabic_lacks(doc.basic_key(&tokens[0])));
+                    && persian_letters);
             out.push(Candidate {
                 first,
                 end: last + 1,

@@ -39,6 +39,9 @@ const NOT_A_PARTIAL_NAME: &[&str] = &[
     "ms", "dr", "sir", "lord", "saint", "the", "of", "van", "von", "de", "da", "michael", "john",
     "david", "james", "robert", "william", "richard", "thomas", "joseph", "joe", "mark", "peter",
     "paul", "george", "ned", "tom", "abdullah", "noor", "nur", "lt", "col",
+    // the same in Arabic script (basic keys)
+    "ملا", "مولوی", "مولانا", "قاری", "حافظ", "حاجی", "شیخ", "سید", "محمد", "احمد", "علی", "عبد",
+    "الله", "امیر", "میر", "گل", "شاه", "مفتی", "خان", "نور", "عبدالله",
 ];
 
 /// Applies the document-level rules to settled candidates.
@@ -295,6 +298,12 @@ fn shorter_forms_of(name: &str) -> Vec<String> {
     forms
 }
 
+/// Arabic script has no capitals: a word of it may be a later short form
+/// ("خان" after "عمران خان"); digits may not.
+fn arabic_script(doc: &NormalizedText, token: &crate::normalize::Token) -> bool {
+    crate::normalize::arabic::is_arabic_script(doc.basic_key(token))
+}
+
 fn partial_name_at(
     doc: &NormalizedText,
     text: &str,
@@ -312,10 +321,9 @@ fn partial_name_at(
             continue;
         }
         let tokens = &doc.tokens[i..i + length];
-        if !tokens
-            .iter()
-            .all(|t| t.shape.is_capitalized() && t.shape != CaseShape::Uncased)
-        {
+        if !tokens.iter().all(|t| {
+            t.shape.is_capitalized() && (t.shape != CaseShape::Uncased || arabic_script(doc, t))
+        }) {
             continue;
         }
         if inside_a_longer_name(doc, text, i, i + length) {

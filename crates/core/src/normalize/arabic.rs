@@ -79,6 +79,14 @@ pub fn fold_into(basic: &str, out: &mut String) {
             out.push_str(&folded);
         }
     }
+    // Pashto and Dari often open an s-cluster with an alef ("اسپین بولدک",
+    // "سپین بولدک").
+    for cluster in ["اسب", "است", "اسک"] {
+        if out[start..].starts_with(cluster) {
+            out.replace_range(start..start + "ا".len(), "");
+            break;
+        }
+    }
     // Urdu often ends a long a with a silent heh ("پختونخواہ").
     if out[start..].ends_with("اه") {
         out.truncate(out.len() - "ه".len());
@@ -187,6 +195,10 @@ mod tests {
             ("a vowel-marked spelling", &["كَابُل", "کابل"]),
             ("a bare hamza", &["عطاء الله", "عطا الله"]),
             ("a silent final heh", &["خیبر پختونخواہ", "خیبر پختونخوا"]),
+            (
+                "an alef before an s-cluster",
+                &["اسپین بولدک", "سپین بولدک"],
+            ),
         ];
         for (name, spellings) in groups {
             let first = folded_key(spellings[0]);
