@@ -39,13 +39,12 @@ import os
 import sys
 import tomllib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from gold_spans import GoldError, byte_span, find_occurrence, glued  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LANGS = ("en", "ur", "ps", "prs", "ar")
 MIN_WORDS, MAX_WORDS = 60, 400
-
-
-class GoldError(Exception):
-    pass
 
 
 def arg(name, default):
@@ -77,27 +76,6 @@ def load_table(aliases):
     return ents
 
 
-def glued(text, i, j):
-    before = text[i - 1] if i > 0 else ""
-    after = text[j] if j < len(text) else ""
-    return before.isalnum() or after.isalnum()
-
-
-def find_occurrence(text, needle, occ):
-    """Character span of the occ-th (1-based) unglued occurrence of needle in text."""
-    n, start = 0, 0
-    while True:
-        i = text.find(needle, start)
-        if i < 0:
-            raise GoldError(f"occurrence {occ} of {needle!r} not found (only {n})")
-        j = i + len(needle)
-        if not glued(text, i, j):
-            n += 1
-            if n == occ:
-                return i, j
-        start = i + 1
-
-
 def parse_mention(field):
     """('و[کابل]') -> ('وکابل', 1, 5): the string to find and the span inside it."""
     if "[" not in field:
@@ -109,11 +87,6 @@ def parse_mention(field):
     if a == b - 1:
         raise GoldError(f"empty brackets in {field!r}")
     return whole, a, b - 1
-
-
-def byte_span(text, i, j):
-    start = len(text[:i].encode("utf-8"))
-    return start, start + len(text[i:j].encode("utf-8"))
 
 
 def read_annotations(root):

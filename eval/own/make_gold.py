@@ -34,6 +34,9 @@ import os
 import sys
 import tomllib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from gold_spans import GoldError, byte_span, find_occurrence, glued  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
 ALIASES = os.path.normpath(os.path.join(HERE, "..", "..", "aliases"))
@@ -977,10 +980,6 @@ doc("023_cricket_icc", [
 
 
 # ---------------------------------------------------------------------------------------------
-class GoldError(Exception):
-    pass
-
-
 def load_table():
     ents = {}
     for path in sorted(glob.glob(os.path.join(ALIASES, "*.toml"))):
@@ -991,34 +990,6 @@ def load_table():
     if not ents:
         raise GoldError(f"no entities found in {ALIASES}")
     return ents
-
-
-def glued(text, i, j):
-    before = text[i - 1] if i > 0 else ""
-    after = text[j] if j < len(text) else ""
-    return (before.isalnum()) or (after.isalnum())
-
-
-def find_occurrence(text, needle, occ):
-    """Character span of the occ-th (1-based) unglued occurrence of needle in text."""
-    n = 0
-    start = 0
-    while True:
-        i = text.find(needle, start)
-        if i < 0:
-            raise GoldError(f"occurrence {occ} of {needle!r} not found (only {n})")
-        j = i + len(needle)
-        if not glued(text, i, j):
-            n += 1
-            if n == occ:
-                return i, j
-        start = i + 1
-
-
-def byte_span(text, i, j):
-    start = len(text[:i].encode("utf-8"))
-    end = start + len(text[i:j].encode("utf-8"))
-    return start, end
 
 
 def build(show=False):
