@@ -75,11 +75,13 @@ const ORGANISATION_HEADS: &[&str] = &[
     "college", "institute", "institutes", "academy", "association", "union", "church", "museum",
     "society", "chamber", "club", "corporation", "company", "league", "front", "movement",
     "foundation", "school", "hospital", "council", "commission", "exchange", "orchestra", "opera",
+    "service",
 ];
 
 /// Drops place mentions that a capitalised neighbour extends into a longer
-/// name, places after "of" in an organisation's name, currencies ("US$")
-/// and stock tickers ("US:NFLX").
+/// name, places after "of" in an organisation's name, inside a name that
+/// an acronym in brackets spells out, in a treaty's or a court case's name,
+/// currencies ("US$") and stock tickers ("US:NFLX").
 pub fn drop_places_inside_longer_names(
     index: &Index,
     doc: &NormalizedText,
@@ -100,6 +102,10 @@ pub fn drop_places_inside_longer_names(
         !(place
             && (currency(&text[m.end_byte..])
                 || ticker(&text[m.end_byte..])
+                || names_a_treaty(doc, text, m.end)
+                || a_state_naming_its_city(index, doc, text, m)
+                || a_party_to_a_case(doc, text, &covered, m.first, m.end)
+                || in_a_name_its_acronym_spells(text, m.start_byte, m.end_byte)
                 || after_an_organisation_head(doc, text, &covered, m.first)
                 || extended_by_a_neighbour(index, doc, text, &covered, m.first, m.end)))
     });
@@ -114,6 +120,127 @@ fn currency(rest: &str) -> bool {
 fn ticker(rest: &str) -> bool {
     let mut chars = rest.chars();
     chars.next() == Some(':') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+}
+
+/// "the Oslo accords", "the Helsinki accords": a treaty named after the
+/// city where it was signed. (Capitalised, "Oslo Accords" is a longer name
+/// for `extended_by_a_neighbour`.)
+fn names_a_treaty(doc: &NormalizedText, text: &str, end: usize) -> bool {
+    let tokens = &doc.tokens;
+    end < tokens.len()
+        && text[tokens[end - 1].end..tokens[end].start] == *" "
+        && doc.basic_key(&tokens[end]) == "accords"
+}
+
+/// "Kansas City", "Oklahoma City": a city named after a state is another
+/// place. (The region's provinces and their capitals of the same name are one
+/// entity, "Kabul City" among them, and are not states.)
+fn a_state_naming_its_city(index: &Index, doc: &NormalizedText, text: &str, m: &Candidate) -> bool {
+    let tokens = &doc.tokens;
+    m.end < tokens.len()
+        && text[tokens[m.end - 1].end..tokens[m.end].start] == *" "
+        && text[tokens[m.end].start..tokens[m.end].end] == *"City"
+        && m.choices.iter().all(|c| {
+            index.entities[c.entity as usize]
+                .record
+                .tags
+                .first()
+                .map(String::as_str)
+                == Some("state")
+        })
+}
+
+/// "Carter v. Canada": a party to a court case, whose other party is a name
+/// the table does not hold. (Sport writes "Pakistan v India", both teams
+/// known, and rarely with the full stop.)
+fn a_party_to_a_case(
+    doc: &NormalizedText,
+    text: &str,
+    covered: &[bool],
+    first: usize,
+    end: usize,
+) -> bool {
+    let tokens = &doc.tokens;
+    let versus = |v: usize, before: usize, after: usize| {
+        text[tokens[v].start..tokens[v].end] == *"v"
+            && text[tokens[before].end..tokens[v].start] == *" "
+            && text[tokens[v].end..tokens[after].start] == *". "
+    };
+    let other_party = |t: usize| !covered[t] && tokens[t].shape.is_capitalized();
+    let before = first >= 2 && versus(first - 1, first - 2, first) && other_party(first - 2);
+    let after = end + 1 < tokens.len() && versus(end, end - 1, end + 1) && other_party(end + 1);
+    before || after
+}
+
+/// Small words that an acronym skips ("Bank of England", BoE is the
+/// exception that proves nothing; "Tehrik-i-Taliban Pakistan", TTP).
+const ACRONYM_SKIPS: &[&str] = &["of", "the", "and", "for", "in", "on", "e", "i", "ul", "al"];
+
+/// Bytes looked at before the bracket for the words an acronym spells.
+const ACRONYM_WINDOW: usize = 160;
+
+/// "the New Nigeria People's Party (NNPP)": the words before the bracket,
+/// whose initials the acronym spells, are one name, longer than the place
+/// inside it. The text defines the name itself, whatever its capitals.
+fn in_a_name_its_acronym_spells(text: &str, start: usize, end: usize) -> bool {
+    let rest = &text[end..];
+    let Some(open) = rest.find('(') else {
+        return false;
+    };
+    let between = &rest[..open];
+    if open > ACRONYM_WINDOW
+        || !between
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’'))
+    {
+        return false;
+    }
+    let Some(close) = rest[open..].find(')') else {
+        return false;
+    };
+    let acronym = &rest[open + 1..open + close];
+    if !(2..=10).contains(&acronym.len()) || !acronym.bytes().all(|b| b.is_ascii_uppercase()) {
+        return false;
+    }
+    let bracket = end + open;
+    let mut from = start.saturating_sub(ACRONYM_WINDOW);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    // The words before the bracket, last first, each with its byte start.
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut word_end = bracket;
+    for (at, c) in text[from..bracket].char_indices().rev() {
+        let at = from + at;
+        if matches!(c, ' ' | '-') {
+            if at + c.len_utf8() < word_end {
+                words.push((at + c.len_utf8(), &text[at + c.len_utf8()..word_end]));
+            }
+            word_end = at;
+        }
+    }
+    let mut letters = acronym.chars().rev().peekable();
+    for (word_start, word) in words {
+        if !word
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '\'' | '’'))
+        {
+            return false;
+        }
+        let initial = word.chars().next().unwrap_or(' ');
+        if initial.is_uppercase() {
+            if letters.next() != Some(initial) {
+                return false;
+            }
+            if letters.peek().is_none() {
+                // The name covers the place and is longer than it.
+                return word_start <= start && (word_start < start || bracket > end + 1);
+            }
+        } else if !ACRONYM_SKIPS.contains(&word) {
+            return false;
+        }
+    }
+    false
 }
 
 /// "Bank of Japan": the place follows "of" and a capitalised head of an
@@ -168,7 +295,8 @@ fn extended_by_a_neighbour(
                 .chars()
                 .any(char::is_alphabetic)
             && !COMBINING_WORDS.contains(&word)
-            && !FUNCTION_WORDS.contains(&word)
+            // "Texas A&M": a letter joined by an ampersand is not the article.
+            && (!FUNCTION_WORDS.contains(&word) || text[token.end..].starts_with('&'))
             // wire style: "Islamabad Tuesday"
             && !crate::normalize::CALENDAR_WORDS.contains(&word)
             && !index.not_words.contains(doc.folded_key(token))

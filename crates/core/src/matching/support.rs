@@ -10,20 +10,48 @@ use crate::matching::candidates::{Candidate, Choice};
 use crate::matching::credits::credited;
 
 /// An alias shared by several entities goes to the one the document supports
-/// most: unambiguous mentions of it or of entities related to it.
+/// most: unambiguous mentions of it, of entities related to it, or of
+/// entities that share a related entity with it.
 pub fn choose_among_shared(index: &Index, mut mentions: Vec<Candidate>) -> Vec<Candidate> {
     let mut support: HashMap<u32, u32> = HashMap::new();
     for mention in mentions.iter().filter(|m| m.choices.len() == 1 && !m.weak) {
         *support.entry(mention.entity()).or_default() += 1;
     }
+    // Entities under one parent support each other, and twice if they are of
+    // one kind (an entity's first tag: "state", "country", "district"):
+    // "Marietta, Georgia" beside Maryland and North Carolina is the US state,
+    // "Niger" in a list of Nigerian states is Niger State, and "Georgia" in
+    // a story about a US president is the state too.
+    let kind = |entity: u32| index.entities[entity as usize].record.tags.first();
+    let mut under: HashMap<u32, u32> = HashMap::new();
+    let mut of_kind_under: HashMap<(u32, &str), u32> = HashMap::new();
+    for (&entity, &count) in &support {
+        for &parent in &index.entities[entity as usize].related {
+            *under.entry(parent).or_default() += count;
+            if let Some(kind) = kind(entity) {
+                *of_kind_under.entry((parent, kind.as_str())).or_default() += count;
+            }
+        }
+    }
     let support_of = |entity: u32| -> u32 {
         let own = support.get(&entity).copied().unwrap_or(0);
-        let related: u32 = index.entities[entity as usize]
-            .related
+        let related = &index.entities[entity as usize].related;
+        let sibling = |parent: u32| {
+            let any = under.get(&parent).copied().unwrap_or(0);
+            let same = kind(entity).map_or(0, |kind| {
+                of_kind_under
+                    .get(&(parent, kind.as_str()))
+                    .copied()
+                    .unwrap_or(0)
+            });
+            // An entity's own mentions are counted above, not as a sibling.
+            any.saturating_sub(own) + same.saturating_sub(own)
+        };
+        let related_support: u32 = related
             .iter()
-            .map(|r| support.get(r).copied().unwrap_or(0))
+            .map(|&r| support.get(&r).copied().unwrap_or(0) + sibling(r))
             .sum();
-        own * 2 + related
+        own * 2 + related_support
     };
     for mention in mentions.iter_mut().filter(|m| m.choices.len() > 1) {
         let supports: Vec<u32> = mention
