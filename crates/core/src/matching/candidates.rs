@@ -136,16 +136,14 @@ impl Scan<'_> {
         };
         let trie = &patterns.words;
         let word_ids: Vec<Option<u32>> = doc.tokens.iter().map(|t| trie.word(key_of(t))).collect();
-        // Arabic-script words that are no word of any name as printed, but
-        // are one without a glued proclitic or an inflectional ending.
+        // Arabic-script words that are a word of a name without a glued
+        // proclitic or an inflectional ending. Also when the word as printed
+        // is itself a word of some name: "طالبانو" is one of the Pashto name
+        // of the Taliban's foreign ministry and still the Taliban inflected.
         let affixed: Vec<Affixed> = doc
             .tokens
             .iter()
-            .zip(&word_ids)
-            .map(|(token, id)| match id {
-                None => affixed_forms(trie, key_of(token)),
-                Some(_) => Affixed::default(),
-            })
+            .map(|token| affixed_forms(trie, key_of(token)))
             .collect();
         let mut hits = Vec::new();
         let mut paced = interrupt.paced();
