@@ -698,6 +698,24 @@ fn a_place_inside_a_longer_name_is_not_the_place() {
             true,
         ),
         (
+            "a district's officer",
+            "Speaking to the media, the Kurram DHO said two were hurt.",
+            "kurram",
+            true,
+        ),
+        (
+            "a region's police officer",
+            "Earlier, Bannu Regional Police Officer Sajjad Khan confirmed it.",
+            "bannu",
+            true,
+        ),
+        (
+            "a pair of places beside a capitalised name",
+            "They keep the Dogharoon Iran-Afghanistan border gate open.",
+            "iran",
+            true,
+        ),
+        (
             "a title-case headline",
             "Pakistan Warns Taliban Fighters May Join ISIS",
             "pakistan",

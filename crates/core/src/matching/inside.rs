@@ -42,7 +42,10 @@ pub(crate) const COMBINING_WORDS: &[&str] = &[
     "mayor", "spokesman", "spokesperson", "delegation", "team", "national", "federal", "leader",
     "leaders", "people", "troops", "soldiers", "secretary", "department", "commerce", "trade",
     "treasury", "justice", "finance", "deputy", "vice", "attorney", "special", "representative",
-    "senator", "congress", "lawmakers", "fighters", "militants", "taliban",
+    "senator", "congress", "lawmakers", "fighters", "militants", "taliban", "regional",
+    // the region's police and district offices, by their acronyms ("Kurram DHO", "Paharpur SP")
+    "sp", "ssp", "dsp", "asp", "dpo", "rpo", "cpo", "ccpo", "dho", "dc", "adc", "ac", "dig", "igp",
+    "ig", "sho",
 ];
 
 /// Words capitalised at the start of a sentence (or in a title) that never
@@ -321,7 +324,26 @@ fn extended_by_a_neighbour(
         && !possessive(&text[tokens[last].end..])
         && spaces_only(tokens[last].end, tokens[end].start)
         && extends(end);
-    (capitalised_before(place) || particle_before || after) && !in_a_headline(doc, text, place)
+    (capitalised_before(place) || particle_before || after)
+        && !in_a_headline(doc, text, place)
+        && !paired_with_a_place(doc, text, covered, place, end)
+}
+
+/// "the Dogharoon Iran-Afghanistan border gate", "Pak-Afghan": two names
+/// joined by a hyphen, the other one a candidate too, name both places,
+/// whatever capitalised word stands next to the pair.
+fn paired_with_a_place(
+    doc: &NormalizedText,
+    text: &str,
+    covered: &[bool],
+    place: usize,
+    end: usize,
+) -> bool {
+    let tokens = &doc.tokens;
+    let hyphen = |a: usize, b: usize| text[tokens[a].end..tokens[b].start] == *"-";
+    let before = place > 0 && covered[place - 1] && hyphen(place - 1, place);
+    let after = end < tokens.len() && covered[end] && hyphen(end - 1, end);
+    before || after
 }
 
 /// Words looked at on each side to tell a headline (bounded, so a text of
