@@ -783,6 +783,12 @@ fn arabic_script_as_printed() {
             Some("پاکستان"),
         ),
         (
+            "one word in Pashto's own letters, folded to the Urdu name",
+            "په خېبرپښتونخوا کې ډزې وشوې",
+            "khyber-pakhtunkhwa",
+            Some("خېبرپښتونخوا"),
+        ),
+        (
             "Pashto oblique plural",
             "د طالبانو ویاند",
             "taliban",

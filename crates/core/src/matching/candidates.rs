@@ -290,12 +290,14 @@ impl Scan<'_> {
             // letters show it could have written the name's ("چند", "some",
             // is not "جنڈ", Jand; Dari "وده" is not "وڈھ", Wadh), needs the
             // document's support, as a weak alias does. Arabic's "كراتشي"
-            // for "کراچی" does not.
+            // for "کراچی" does not, nor a word in Pashto's own letters
+            // ("خېبرپښتونخوا" for the Urdu "خیبرپختونخوا").
             let weak = best.weak
                 || (key == Key::Folded
                     && best.kind == AliasKind::Native
                     && first == last
-                    && persian_letters);
+                    && persian_letters
+                    && !arabic::has_pashto_letters(doc.basic_key(&tokens[0])));
             out.push(Candidate {
                 first,
                 end: last + 1,

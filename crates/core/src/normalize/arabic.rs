@@ -57,6 +57,12 @@ pub fn has_letters_arabic_lacks(key: &str) -> bool {
     key.chars().any(|c| "پچژگٹڈڑښږځڼں".contains(c))
 }
 
+/// Whether a basic key holds letters that only Pashto writes (its other
+/// letters fold into Urdu's in the basic key already).
+pub fn has_pashto_letters(key: &str) -> bool {
+    key.chars().any(|c| "ښږځڅڼ".contains(c))
+}
+
 /// Whether a basic key holds Arabic-script letters.
 pub fn is_arabic_script(key: &str) -> bool {
     key.chars()
