@@ -789,6 +789,24 @@ fn arabic_script_as_printed() {
             Some("خېبرپښتونخوا"),
         ),
         (
+            "a native name that is a common word, with its province",
+            "بلوچستان کے چمن بارڈر پر آمد و رفت بند ہے",
+            "chaman",
+            Some("چمن"),
+        ),
+        (
+            "the common word alone",
+            "شہر کے چمن میں پھول کھلے ہیں",
+            "chaman",
+            None,
+        ),
+        (
+            "Daesh's Khorasan branch, in Persian",
+            "شاخه خراسان داعش مسئولیت حمله را پذیرفت",
+            "isis-k",
+            Some("شاخه خراسان داعش"),
+        ),
+        (
             "Pashto oblique plural",
             "د طالبانو ویاند",
             "taliban",
