@@ -1048,6 +1048,27 @@ fn look_alikes_stay_apart() {
             "pti",
         ),
         (
+            "a source speaking to an outlet",
+            "The officer confirmed the incident to Dawn, saying two were hurt.",
+            "Dawn",
+            Some("dawn"),
+            "ttp",
+        ),
+        (
+            "an outlet's site",
+            "The officer had confirmed the incident to Dawn.com on Monday.",
+            "Dawn",
+            Some("dawn"),
+            "ttp",
+        ),
+        (
+            "the word at dawn",
+            "They attacked the post at dawn, police said.",
+            "dawn",
+            None,
+            "dawn",
+        ),
+        (
             "a credit after",
             "Two were killed, AP reported.",
             "AP",

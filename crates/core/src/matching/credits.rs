@@ -1,4 +1,5 @@
-//! Wire and outlet credits: "(AP)", "— APP", "AFP reported", "told Reuters".
+//! Wire and outlet credits: "(AP)", "— APP", "AFP reported", "told Reuters",
+//! "confirmed the incident to Dawn", "Dawn.com".
 //! There a short name that is weak elsewhere ("AP" is also Andhra Pradesh,
 //! "APP" a word in title case) is the news agency or outlet, without other
 //! support in the document.
@@ -24,6 +25,25 @@ const VERBS_AFTER: &[&str] = &[
 /// Words before a credited name.
 const WORDS_BEFORE: &[&str] = &["told", "by"];
 
+/// Speech verbs before "to" and a credited name ("confirmed the incident to
+/// Dawn", "speaking to AFP").
+const SPOKE_TO: &[&str] = &[
+    "confirmed",
+    "said",
+    "speaking",
+    "spoke",
+    "talking",
+    "talked",
+    "explained",
+    "told",
+];
+
+/// How many words back a speech verb may stand before "to".
+const SPOKE_TO_WINDOW: usize = 4;
+
+/// "Dawn.com": the outlet's own site.
+const SITE_SUFFIXES: &[&str] = &[".com", ".tv", ".pk", ".af", ".net"];
+
 /// The mention names a news agency or outlet in the position of a credit.
 pub fn credited(index: &Index, text: &str, mention: &Candidate) -> bool {
     let record = &index.entities[mention.entity() as usize].record;
@@ -46,9 +66,22 @@ pub fn credited(index: &Index, text: &str, mention: &Candidate) -> bool {
         word.chars().rev().collect()
     };
     let according = before.to_lowercase().ends_with("according to");
+    let spoke_to = previous_word.eq_ignore_ascii_case("to")
+        && before[..before.len() - 2]
+            .split_whitespace()
+            .rev()
+            .take(SPOKE_TO_WINDOW)
+            .any(|w| SPOKE_TO.contains(&w.to_lowercase().as_str()));
+    let site = SITE_SUFFIXES.iter().any(|suffix| {
+        text[mention.end_byte..]
+            .strip_prefix(suffix)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+    });
     in_parentheses
         || signed
         || according
+        || spoke_to
+        || site
         || VERBS_AFTER.contains(&next_word.as_str())
         || WORDS_BEFORE.contains(&previous_word.to_lowercase().as_str())
 }
