@@ -1062,6 +1062,13 @@ fn look_alikes_stay_apart() {
             "ttp",
         ),
         (
+            "a photographer's credit",
+            "A picture taken by Massoud Hossaini/AP Photo shows the camp.",
+            "AP",
+            Some("associated-press"),
+            "andhra-pradesh",
+        ),
+        (
             "the word at dawn",
             "They attacked the post at dawn, police said.",
             "dawn",

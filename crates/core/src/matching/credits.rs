@@ -20,6 +20,7 @@ const VERBS_AFTER: &[&str] = &[
     "cited",
     "learned",
     "learnt",
+    "photo",
 ];
 
 /// Words before a credited name.
@@ -66,6 +67,12 @@ pub fn credited(index: &Index, text: &str, mention: &Candidate) -> bool {
         word.chars().rev().collect()
     };
     let according = before.to_lowercase().ends_with("according to");
+    // "Massoud Hossaini/AP": a photographer's credit.
+    let photographer = before.ends_with('/')
+        && before[..before.len() - 1]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphabetic);
     let spoke_to = previous_word.eq_ignore_ascii_case("to")
         && before[..before.len() - 2]
             .split_whitespace()
@@ -82,6 +89,7 @@ pub fn credited(index: &Index, text: &str, mention: &Candidate) -> bool {
         || according
         || spoke_to
         || site
+        || photographer
         || VERBS_AFTER.contains(&next_word.as_str())
         || WORDS_BEFORE.contains(&previous_word.to_lowercase().as_str())
 }
