@@ -427,11 +427,18 @@ fn in_all_caps_context(doc: &NormalizedText, text: &str, first: usize, last: usi
     }
 }
 
+/// Lower-case words inside a capitalised name.
+const NAME_JOINERS: &[&str] = &["of", "the", "and", "for", "on", "in", "&"];
+
 /// Does the text's case fit the alias's rule?
 pub fn case_rule_holds(rule: CaseRule, letters: &str, tokens: &[Token], text: &str) -> bool {
     match rule {
         CaseRule::Any => true,
-        CaseRule::Capitalized => tokens.iter().all(|t| t.shape.is_capitalized()),
+        // "Ministry of Finance": the small words of a name stay lower case.
+        CaseRule::Capitalized => tokens.iter().enumerate().all(|(i, t)| {
+            t.shape.is_capitalized()
+                || (i > 0 && i + 1 < tokens.len() && NAME_JOINERS.contains(&&text[t.start..t.end]))
+        }),
         CaseRule::Exact => {
             let written = tokens
                 .iter()
@@ -523,6 +530,27 @@ mod tests {
                 CaseRule::UpperOrTitle,
                 "ISK",
                 "Is-K",
+                false,
+            ),
+            (
+                "a weak name with its small words",
+                CaseRule::Capitalized,
+                "",
+                "Ministry of Finance",
+                true,
+            ),
+            (
+                "a weak name in lower case",
+                CaseRule::Capitalized,
+                "",
+                "ministry of finance",
+                false,
+            ),
+            (
+                "a weak name ending in a small word",
+                CaseRule::Capitalized,
+                "",
+                "Ministry of",
                 false,
             ),
             (
