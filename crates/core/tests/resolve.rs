@@ -880,6 +880,19 @@ fn arabic_script_as_printed() {
             resolution.mentions
         );
     }
+    // The second half of a compound given name is no short form of it.
+    let text = "سراج الدين حقاني وویل. بیا جلال الدين راغی";
+    let later = text.rfind("الدين").unwrap();
+    let resolution = resolve(text);
+    assert!(
+        resolution
+            .mentions
+            .iter()
+            .any(|m| m.entity_id == "sirajuddin-haqqani")
+            && resolution.mentions.iter().all(|m| m.end <= later),
+        "{:?}",
+        resolution.mentions
+    );
     // Arabic script has no capitals: a later bare surname is still a short form.
     let text = "عمران خان گرفتار ہوئے۔ خان نے کہا کہ";
     let later = text.rfind("خان").unwrap();

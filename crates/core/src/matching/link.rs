@@ -42,6 +42,8 @@ const NOT_A_PARTIAL_NAME: &[&str] = &[
     // the same in Arabic script (basic keys)
     "ملا", "مولوی", "مولانا", "قاری", "حافظ", "حاجی", "شیخ", "سید", "محمد", "احمد", "علی", "عبد",
     "الله", "امیر", "میر", "گل", "شاه", "مفتی", "خان", "نور", "عبدالله",
+    // second halves of compound given names written apart ("سراج الدین")
+    "الدین", "الرحمن", "الحق", "الرحیم",
 ];
 
 /// Applies the document-level rules to settled candidates.
