@@ -807,6 +807,12 @@ fn arabic_script_as_printed() {
             Some("شاخه خراسان داعش"),
         ),
         (
+            "Arabic jim for the Urdu gaf",
+            "وقالت مريم أورنجزيب إن الحكومة",
+            "marriyum-aurangzeb",
+            Some("مريم أورنجزيب"),
+        ),
+        (
             "Pashto oblique plural",
             "د طالبانو ویاند",
             "taliban",

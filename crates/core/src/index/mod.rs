@@ -268,6 +268,7 @@ impl Index {
                 if alias.kind == AliasKind::Native {
                     // Joined compounds, as in the basic set ("ثناالله").
                     variants.extend(joined_pairs(&variants[0]));
+                    variants.extend(arabic_gaf_variants(&alias.surface));
                 }
                 variants.into_iter().map(move |variant| (variant, i as u32))
             })
@@ -378,6 +379,23 @@ impl Index {
             total: matching.len(),
         }
     }
+}
+
+/// Arabic writes the Persian and Urdu gaf as kaf (which the folded key
+/// does), as jim in Egypt's style and as ghain: "أورنجزيب", "أورنغزيب" for
+/// "اورنگزیب", "جوهر" for "گوہر". The folded keys of those spellings.
+fn arabic_gaf_variants(surface: &str) -> Vec<String> {
+    if !surface.contains(['گ', 'ګ']) {
+        return Vec::new();
+    }
+    ['ج', 'غ']
+        .into_iter()
+        .filter_map(|arabic| {
+            spelling_variants(&surface.replace(['گ', 'ګ'], &arabic.to_string()))
+                .into_iter()
+                .next()
+        })
+        .collect()
 }
 
 /// A key with each pair of neighbouring words joined: Persian and Urdu
