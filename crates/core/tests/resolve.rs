@@ -813,6 +813,12 @@ fn arabic_script_as_printed() {
             Some("مريم أورنجزيب"),
         ),
         (
+            "Pashto oblique of a name in -ه",
+            "الجزیرې ته یې وویل",
+            "al-jazeera",
+            Some("الجزیرې"),
+        ),
+        (
             "Pashto oblique plural",
             "د طالبانو ویاند",
             "taliban",

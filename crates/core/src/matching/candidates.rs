@@ -143,7 +143,7 @@ impl Scan<'_> {
         let affixed: Vec<Affixed> = doc
             .tokens
             .iter()
-            .map(|token| affixed_forms(trie, key_of(token)))
+            .map(|token| affixed_forms(trie, key_of(token), &text[token.start..token.end]))
             .collect();
         let mut hits = Vec::new();
         let mut paced = interrupt.paced();
@@ -343,12 +343,20 @@ struct Affixed {
     without_both: Option<(u32, &'static str)>,
 }
 
-fn affixed_forms(trie: &WordTrie, key: &str) -> Affixed {
+fn affixed_forms(trie: &WordTrie, key: &str, printed: &str) -> Affixed {
     if !arabic::is_arabic_script(key) {
         return Affixed::default();
     }
+    // Pashto's oblique of a noun in -ه ends in ې ("د حقاني شبکې", "الجزیرې"),
+    // which the basic key writes ی.
+    let oblique = printed.ends_with('ې');
     let ending_of = |word: &str| {
-        arabic::ending_variants(word).find_map(|(stem, ending)| Some((trie.word(stem)?, ending)))
+        arabic::ending_variants(word)
+            .find_map(|(stem, ending)| Some((trie.word(stem)?, ending)))
+            .or_else(|| {
+                let stem = word.strip_suffix('ی').filter(|_| oblique)?;
+                Some((trie.word(&format!("{stem}ه"))?, "ې"))
+            })
     };
     let mut forms = Affixed {
         without_ending: ending_of(key),
