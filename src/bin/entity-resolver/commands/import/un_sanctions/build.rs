@@ -21,6 +21,9 @@ pub struct Record {
     pub native: Vec<String>,
     pub weak: Vec<String>,
     pub ambiguous: Vec<String>,
+    /// Entities the list's narrative names by reference number ("Senior
+    /// leader of ISIL-K (QDe.161)"): they support this entity's weak names.
+    pub related: Vec<String>,
 }
 
 pub struct Import {
@@ -194,6 +197,41 @@ pub fn build(
         created.push(record);
     }
 
+    // The list cross-references its own entries: a narrative's reference
+    // numbers are the entities it is tied to, in the table or created here.
+    let mut id_of: HashMap<&str, &str> = existing
+        .iter()
+        .map(|(reference, id)| (reference.as_str(), id.as_str()))
+        .collect();
+    for record in &created {
+        for reference in &record.references {
+            id_of.insert(reference, &record.id);
+        }
+    }
+    let narratives: HashMap<&str, &str> = selected
+        .iter()
+        .map(|entry| (entry.reference.as_str(), entry.narrative.as_str()))
+        .collect();
+    let related: Vec<Vec<String>> = created
+        .iter()
+        .map(|record| {
+            let mut related = BTreeSet::new();
+            for reference in &record.references {
+                for cited in cited_references(narratives[reference.as_str()]) {
+                    if let Some(&id) = id_of.get(cited) {
+                        if id != record.id {
+                            related.insert(id.to_string());
+                        }
+                    }
+                }
+            }
+            related.into_iter().collect()
+        })
+        .collect();
+    for (record, related) in created.iter_mut().zip(related) {
+        record.related = related;
+    }
+
     // Names two new entities share: both keep them, as `ambiguous`.
     let mut holders: HashMap<String, usize> = HashMap::new();
     for record in &created {
@@ -226,6 +264,23 @@ pub fn build(
         created,
         extended: extensions.into_values().collect(),
         ambiguous,
+    })
+}
+
+/// The UN reference numbers a narrative cites: two letters, `i` or `e`, a
+/// full stop and three digits ("QDe.161", "TAi.004").
+fn cited_references(narrative: &str) -> impl Iterator<Item = &str> {
+    let bytes = narrative.as_bytes();
+    (0..bytes.len().saturating_sub(6)).filter_map(move |at| {
+        let candidate = &bytes[at..at + 7];
+        let starts_a_word = at == 0 || !bytes[at - 1].is_ascii_alphanumeric();
+        let ends_a_word = bytes.get(at + 7).is_none_or(|b| !b.is_ascii_alphanumeric());
+        let shaped = candidate[0].is_ascii_uppercase()
+            && candidate[1].is_ascii_uppercase()
+            && matches!(candidate[2], b'i' | b'e')
+            && candidate[3] == b'.'
+            && candidate[4..].iter().all(u8::is_ascii_digit);
+        (starts_a_word && ends_a_word && shaped).then(|| &narrative[at..at + 7])
     })
 }
 
@@ -323,4 +378,30 @@ fn draft(entry: &Entry) -> Record {
     record.native.retain(&mut once);
     record.weak.retain(&mut once);
     record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cited_references;
+
+    #[test]
+    fn cited_references_table() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "Senior leader of the Islamic State in Iraq and the Levant - Khorasan (ISIL - K) (QDe.161).",
+                &["QDe.161"],
+            ),
+            (
+                "Member of the Haqqani Network (TAe.012); linked to TAi.004 and QDi.431.",
+                &["TAe.012", "TAi.004", "QDi.431"],
+            ),
+            // Not a reference: lower-case letters, a fourth digit, a letter glued on.
+            ("see tai.004, TAi.0041 or XTAi.004", &[]),
+            ("", &[]),
+        ];
+        for (narrative, expected) in cases {
+            let found: Vec<&str> = cited_references(narrative).collect();
+            assert_eq!(found, *expected, "{narrative}");
+        }
+    }
 }

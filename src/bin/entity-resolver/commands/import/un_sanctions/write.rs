@@ -60,6 +60,7 @@ fn lists(out: &mut String, record: &Record, entity: bool) {
 
 fn tail(out: &mut String, record: &Record, date: &str, entity: bool) {
     if entity {
+        list(out, "related", &record.related);
         let _ = writeln!(out, "tags = [\"un-sanctions\"]");
     }
     let _ = writeln!(
