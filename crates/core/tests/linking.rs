@@ -65,6 +65,12 @@ type = "person"
 id = "shehbaz-sharif"
 name = "Shehbaz Sharif"
 type = "person"
+
+[[entity]]
+id = "shahab-al-muhajir"
+name = "Shahab al-Muhajir"
+type = "person"
+native = ["ثناالله غفاری"]
 "#;
 
 fn resolver() -> Resolver {
@@ -146,6 +152,19 @@ fn linking_table() {
             ],
         ),
         ("a surname with no full name before it is nobody", "Sharif spoke.", &[]),
+        (
+            "a name misspelt by one letter in Arabic script, where vowels go unwritten",
+            "ثناالله غفاری رهبر است. عکسی که از ثنالله پخش شده",
+            &[
+                ("ثناالله غفاری", "shahab-al-muhajir", NativeScript),
+                ("ثنالله", "shahab-al-muhajir", PartialName),
+            ],
+        ),
+        (
+            "a five-letter word one letter from a name's word is another word",
+            "ثناالله غفاری رهبر است. غفار آمد",
+            &[("ثناالله غفاری", "shahab-al-muhajir", NativeScript)],
+        ),
     ];
     let resolver = resolver();
     for (name, text, expected) in cases {

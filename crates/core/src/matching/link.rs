@@ -25,6 +25,9 @@ const SHARED_FORM_FACTOR: f32 = 0.9;
 const RIVAL_FORM_FACTOR: f32 = 0.6;
 /// Shortest surname that may be misspelt by one letter and still link.
 const MIN_MISSPELT_SURNAME: usize = 7;
+/// The same in Arabic script, which leaves short vowels unwritten: "ثناالله"
+/// is seven letters where "Sanaullah" is nine.
+const MIN_MISSPELT_SURNAME_ARABIC: usize = 6;
 
 /// Words that never stand for a person on their own: titles, honorifics,
 /// particles and given names too common to point at one person.
@@ -129,7 +132,12 @@ impl ShorterForms {
 /// enough to be a word of a name.
 fn misspellable(word: &str) -> bool {
     let letters = word.chars().take(MAX_FUZZY_WORD_LETTERS + 2).count();
-    !word.contains(' ') && (MIN_MISSPELT_SURNAME..=MAX_FUZZY_WORD_LETTERS + 1).contains(&letters)
+    let shortest = if crate::normalize::arabic::is_arabic_script(word) {
+        MIN_MISSPELT_SURNAME_ARABIC
+    } else {
+        MIN_MISSPELT_SURNAME
+    };
+    !word.contains(' ') && (shortest..=MAX_FUZZY_WORD_LETTERS + 1).contains(&letters)
 }
 
 /// `word` and every string made by deleting one of its letters. Two words
@@ -431,19 +439,15 @@ mod tests {
     use super::*;
 
     /// The scan the deletion index replaces: every form compared with a
-    /// key of seven letters or more, the first in order of those one edit
-    /// away.
+    /// key long enough to be misspelt, the first in order of those one
+    /// edit away.
     fn one_edit_by_scan<'f>(forms: &'f [String], key: &str) -> Option<&'f str> {
-        if key.chars().count() < MIN_MISSPELT_SURNAME {
+        if !misspellable(key) {
             return None;
         }
         forms
             .iter()
-            .filter(|form| {
-                !form.contains(' ')
-                    && form.chars().count() >= MIN_MISSPELT_SURNAME
-                    && strsim::osa_distance(form, key) == 1
-            })
+            .filter(|form| misspellable(form) && strsim::osa_distance(form, key) == 1)
             .map(String::as_str)
             .min()
     }
