@@ -30,7 +30,28 @@ related = ["darul-uloom-haqqania"]
 id = "taliban"
 name = "Taliban"
 type = "organization"
+aliases = ["Afghan Taliban"]
 native = ["طالبان"]
+
+[[entity]]
+id = "ttp"
+name = "Tehrik-i-Taliban Pakistan"
+type = "organization"
+aliases = ["Pakistani Taliban"]
+native = ["پاکستانی طالبان"]
+related = ["taliban", "al-qaeda"]
+
+[[entity]]
+id = "al-qaeda"
+name = "al-Qaeda"
+type = "organization"
+related = ["taliban"]
+
+[[entity]]
+id = "ehsanullah-ehsan"
+name = "Ehsanullah Ehsan"
+type = "person"
+related = ["ttp"]
 
 [[entity]]
 id = "darul-uloom-haqqania"
@@ -152,6 +173,34 @@ fn linking_table() {
             ],
         ),
         ("a surname with no full name before it is nobody", "Sharif spoke.", &[]),
+        (
+            "a bare word of a related group's longer name goes to the group the story is about",
+            "طالبان کا دعویٰ: پاکستانی طالبان نے ذمے داری لی۔ طالبان کے ترجمان Ehsanullah Ehsan نے کہا",
+            &[
+                ("طالبان", "ttp", NativeScript),
+                ("پاکستانی طالبان", "ttp", NativeScript),
+                ("طالبان", "ttp", NativeScript),
+                ("Ehsanullah Ehsan", "ehsanullah-ehsan", Exact),
+            ],
+        ),
+        (
+            "the rival's own mentions are no support for the bare name's entity",
+            "The Pakistani Taliban and Ehsanullah Ehsan spoke. The Taliban said.",
+            &[
+                ("Pakistani Taliban", "ttp", Exact),
+                ("Ehsanullah Ehsan", "ehsanullah-ehsan", Exact),
+                ("Taliban", "ttp", Exact),
+            ],
+        ),
+        (
+            "where the story names the other group by its own longer name, the bare name stays",
+            "The Afghan Taliban and the Pakistani Taliban met. The Taliban said.",
+            &[
+                ("Afghan Taliban", "taliban", Exact),
+                ("Pakistani Taliban", "ttp", Exact),
+                ("Taliban", "taliban", Exact),
+            ],
+        ),
         (
             "a name misspelt by one letter in Arabic script, where vowels go unwritten",
             "ثناالله غفاری رهبر است. عکسی که از ثنالله پخش شده",

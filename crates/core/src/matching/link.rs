@@ -12,7 +12,7 @@ use crate::index::Index;
 use crate::matching::candidates::{score, Candidate, Choice, Evidence};
 use crate::matching::fuzzy::MAX_FUZZY_WORD_LETTERS;
 use crate::matching::people::{inside_a_longer_name, role_does_not_fit, unknown_name_at, UNKNOWN};
-use crate::matching::support::{choose_among_shared, drop_unsupported_weak};
+use crate::matching::support::{choose_among_shared, drop_unsupported_weak, offer_longer_named};
 use crate::normalize::{CaseShape, NormalizedText};
 use crate::types::{EntityType, MatchKind};
 use crate::work::{Interrupt, Work};
@@ -58,6 +58,8 @@ pub fn link(
     interrupt: &Interrupt<'_>,
     work: &mut Work,
 ) -> Result<Vec<Candidate>> {
+    let mut settled = settled;
+    offer_longer_named(index, doc, &mut settled);
     let mut mentions = choose_among_shared(index, settled);
     drop_unsupported_weak(index, text, &mut mentions);
     link_partial_names_and_acronyms(index, doc, text, mentions, interrupt, work)
